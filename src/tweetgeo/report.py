@@ -1,0 +1,161 @@
+"""reports/README.md: every run in one table per task, beside the source systems' figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tweetgeo import paths, plots
+from tweetgeo.config import Params
+from tweetgeo.io import atomic_path, read_json
+from tweetgeo.metrics import paired_bootstrap_pvalue
+
+# Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
+PUBLISHED_GEO = [
+    ("S0 Yachay.ai BERT regression", "Yachay, their split (615k)", None, None, None, 1334, None),
+    ("S1 CNN-BiLSTM", "private, 45,678 tweets, 10 Indian cities", 0.926, None, None, None, 22.4),
+    ("S2 MTL-Att-CNN, P2C", "TWITTER-WORLD", 0.3607, None, 0.4848, 1643, 195.5),
+    ("S2 MTL-Att-CNN, P2C", "TWITTER-US (GeoText's bigger sibling)", 0.3136, None, 0.4464, 890, 293),
+    ("Rahimi et al. 2017 MLP (quoted by S2)", "TWITTER-US", None, None, 0.55, 581, 91),
+]
+PUBLISHED_DISASTER = [
+    ("S3 BiLSTM baseline (best)", "Kaggle test, accuracy only", 0.79619, None, None, None),
+    ("S3 LSTM/GRU variants", "their validation 20%", "0.80–0.82", None, None, None),
+]
+GEO_COLUMNS = ["accuracy", "accuracy_top5", "acc_at_161", "mean_km", "median_km",
+               "median_km_expected"]
+BINARY_COLUMNS = ["accuracy", "precision", "recall", "f1", "macro_f1"]
+
+
+def _cell(metric: dict | None, digits: int) -> str:
+    """'0.812 [0.80, 0.83]' from {value, ci_low, ci_high}."""
+    if not isinstance(metric, dict) or metric.get("value") is None:
+        return "–"
+    fmt = f"{{:.{digits}f}}"
+    text = fmt.format(metric["value"])
+    if metric.get("ci_low") is not None:
+        text += f" [{fmt.format(metric['ci_low'])}, {fmt.format(metric['ci_high'])}]"
+    return text
+
+
+def _digits(column: str) -> int:
+    return 0 if column.endswith("_km") or "_km_" in column else 3
+
+
+def _summary(run: str) -> dict:
+    path = paths.model_dir(run) / "train_summary.json"
+    return read_json(path) if path.exists() else {}
+
+
+def run_table(params: Params, runs: list[str], split: str, columns: list[str]) -> str:
+    head = ["run", "data set", "model", "labels", "features", *columns, "train s", "parameters"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for run in runs:
+        result = read_json(paths.metrics_file(run))
+        cfg, summary = params.runs[run], _summary(run)
+        cells = [_cell(result.get(split, {}).get(c), _digits(c)) for c in columns]
+        lines.append("| " + " | ".join([
+            f"[{run}](plots/{run}/)", cfg.dataset, cfg.model, cfg.labels, cfg.features, *cells,
+            str(summary.get("train_seconds", "–")), f"{summary.get('parameters', 0):,}"]) + " |")
+    return "\n".join(lines)
+
+
+def published_table(rows: list[tuple], columns: list[str]) -> str:
+    head = ["source system (published)", "their data", *columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, data, *values in rows:
+        lines.append("| " + " | ".join([name, data, *["–" if v is None else str(v) for v in values]])
+                     + " |")
+    return "\n".join(lines)
+
+
+def _predictions(run: str, split: str) -> pd.DataFrame | None:
+    path = paths.predictions_dir(run) / f"{split}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def significance(params: Params, runs: list[str], split: str, task: str) -> str:
+    """Paired bootstrap of every run against the data set's TF-IDF yardstick."""
+    lines = []
+    for run in runs:
+        cfg = params.runs[run]
+        base = [r for r in runs if params.runs[r].dataset == cfg.dataset
+                and params.model_for(r).family == "tfidf" and r != run]
+        a = _predictions(run, split)
+        for other in base:
+            b = _predictions(other, split)
+            if a is None or b is None or not a["id"].equals(b["id"]):
+                continue
+            if task == "binary":
+                score_a = (a["target"] == a["true_label"]).to_numpy(float)
+                score_b = (b["target"] == b["true_label"]).to_numpy(float)
+                what = "accuracy"
+            else:
+                score_a, score_b, what = -a["error_km"].to_numpy(), -b["error_km"].to_numpy(), "mean km"
+            p = paired_bootstrap_pvalue(score_a, score_b, resamples=params.evaluate.bootstrap,
+                                        seed=params.seed)
+            lines.append(f"| {run} | {other} | {what} | {p:.3f} |")
+    if not lines:
+        return "_No pair of runs on the same rows to compare yet._"
+    return ("| run A | run B | on | p (A not better than B) |\n|---|---|---|---|\n"
+            + "\n".join(lines))
+
+
+def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
+    out, written = paths.comparison_dir(), []
+    for dataset in sorted({params.runs[r].dataset for r in runs}):
+        errors = {}
+        for run in runs:
+            table = _predictions(run, split)
+            if params.runs[run].dataset == dataset and table is not None and "error_km" in table:
+                errors[run] = table["error_km"].to_numpy()
+        if errors:
+            path = out / f"error_cdf_{dataset}.png"
+            plots.error_cdf(errors, path, f"{dataset} ({split}): error distance, all runs")
+            written.append(path)
+    return written
+
+
+def write_report(params: Params) -> None:
+    """Build reports/README.md from the metrics, predictions and training summaries."""
+    runs = [r for r in params.runs if paths.metrics_file(r).exists()]
+    geo = [r for r in runs if params.runs[r].labels != "target"]
+    binary = [r for r in runs if params.runs[r].labels == "target"]
+    paths.comparison_dir().mkdir(parents=True, exist_ok=True)
+    cdfs = comparison_plots(params, geo, "test")
+    text = [
+        "# tweetgeo results", "",
+        "Built by `dvc repro` (stage `report`) from `reports/metrics/*.json`; do not edit by hand.",
+        "Every number is the point estimate with its 95% bootstrap confidence interval "
+        f"({params.evaluate.bootstrap} resamples). Model choices were tuned on validation only; "
+        "test is reported once.", "",
+        "## Geolocation — test split", "",
+        "Errors in km (haversine, R = 6371.0088 km). `median_km_expected`: distance-aware decoding "
+        "(the label point minimising expected distance under the predicted distribution).", "",
+        run_table(params, geo, "test", GEO_COLUMNS), "",
+        "Validation split:", "", run_table(params, geo, "validation", GEO_COLUMNS), "",
+        "Published figures of the source systems — **different data**, shown for scale only:", "",
+        published_table(PUBLISHED_GEO, ["accuracy", "accuracy_top5", "acc_at_161", "mean_km",
+                                        "median_km"]), "",
+        *[f"![{p.stem}](comparison/{p.name})" for p in cdfs], "",
+        "Paired bootstrap against the TF-IDF yardstick (test):", "",
+        significance(params, geo, "test", "geo"), "",
+        "## Disaster tweets — validation split", "",
+        "Kaggle's test labels are not public: the test predictions are in "
+        "`reports/predictions/<run>/submission.csv` (Kaggle format).", "",
+        run_table(params, binary, "validation", BINARY_COLUMNS), "",
+        "Published figures of the source system — their split and Kaggle's test set:", "",
+        published_table(PUBLISHED_DISASTER, BINARY_COLUMNS), "",
+        "Paired bootstrap against the TF-IDF yardstick (validation):", "",
+        significance(params, binary, "validation", "binary"), "",
+        "## Where things are", "",
+        "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
+        "- label schemes: `reports/labels/<dataset>-<scheme>.json|png`; embeddings coverage: "
+        "`reports/embeddings/`",
+        "- per run: `reports/plots/<run>/` (training curves, confusion matrix, per-label bars, "
+        "error map), `reports/training/<run>/` (dvclive), `reports/predictions/<run>/`", "",
+    ]
+    with atomic_path(paths.report_file()) as tmp:
+        tmp.write_text("\n".join(text), encoding="utf-8")

@@ -1,0 +1,16 @@
+"""evaluate@<run>: metrics with CIs on validation and test, predictions, plots."""
+
+import json
+
+from _common import main
+
+from tweetgeo.evaluate import evaluate_run
+
+
+def stage(params, argv):
+    result = evaluate_run(params, argv[0])
+    print(json.dumps({k: v for k, v in result.items() if k in ("validation", "test")}, indent=1)[:2000])
+
+
+if __name__ == "__main__":
+    main(stage)

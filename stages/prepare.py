@@ -1,0 +1,20 @@
+"""prepare@<dataset>: raw files → canonical table + data-quality report."""
+
+from _common import main
+
+from tweetgeo import paths
+from tweetgeo.datasets import load_dataset
+from tweetgeo.io import write_json, write_parquet
+
+
+def stage(params, argv):
+    name = argv[0]
+    frame, quality = load_dataset(name, params.datasets[name], params.seed)
+    write_parquet(frame, paths.prepared(name))
+    write_json(quality, paths.quality_report(name))
+    print(f"{name}: {len(frame)} rows kept, {quality['dropped_total']} dropped "
+          f"(see {paths.quality_report(name)})")
+
+
+if __name__ == "__main__":
+    main(stage)
