@@ -12,12 +12,14 @@ import tensorflow as tf
 
 from tweetgeo import models
 from tweetgeo.config import (AttentionCNNConfig, CNNBiLSTMConfig, EncoderRegressionConfig, RNNConfig,
-                             TfidfConfig, TrainConfig)
+                             TfidfConfig, TfidfFeaturesConfig, TrainConfig)
+from tweetgeo.models.tfidf import fit_vectorizers
 from tweetgeo.models.layers import AdditiveAttentionPooling, MaskedGlobalMaxPooling1D
 from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss, normalise_coords
 
 # A model saved before its first training step has no optimizer slots yet; Keras says so on load.
-pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+pytestmark = [pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
+              pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]  # tiny data, few epochs
 
 N_LABELS, SEQ_LEN, DIM, INPUT_DIM, N_ROWS = 5, 12, 8, 16, 16
 VOCAB = [f"w{i}" for i in range(50)]
@@ -86,8 +88,8 @@ def test_outputs_and_save_load_round_trip(name: str, task: str, data: dict, tmp_
 
 def test_registry_knows_every_family() -> None:
     assert set(models.FAMILIES) == {"rnn", "cnn_bilstm", "attention_cnn", "encoder_regression", "tfidf"}
-    tfidf = models.build(TfidfConfig(family="tfidf"), task="geo", n_labels=N_LABELS, train=TRAIN)
-    assert isinstance(tfidf, models.TfidfLinear)
+    with pytest.raises(ValueError, match="not a Keras model"):
+        models.build(TfidfConfig(family="tfidf"), task="geo", n_labels=N_LABELS, train=TRAIN)
     with pytest.raises(ValueError, match="task"):
         models.build(TINY["encoder_regression"], task="binary", n_labels=2, input_dim=INPUT_DIM, train=TRAIN)
 
@@ -178,8 +180,10 @@ def test_tfidf_save_load_identical_without_pickle(char_ngrams, n_classes: int, t
     rng = np.random.default_rng(0)
     y = rng.integers(0, n_classes, 200)
     texts = [" ".join([f"c{c}x", *rng.choice(VOCAB, 5)]) for c in y]
-    cfg = TfidfConfig(family="tfidf", word_ngrams=(1, 2), char_ngrams=char_ngrams, max_features=500)
-    model = models.TfidfLinear(cfg, seed=1).fit(texts, y)
+    cfg = TfidfConfig(family="tfidf")
+    vectorizers = fit_vectorizers(texts, TfidfFeaturesConfig(word_ngrams=(1, 2), char_ngrams=char_ngrams,
+                                                             max_features=500))
+    model = models.TfidfLinear(cfg, vectorizers, seed=1).fit(texts, y)
     proba = model.predict_proba(texts)
     assert proba.shape == (200, n_classes)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -189,5 +193,5 @@ def test_tfidf_save_load_identical_without_pickle(char_ngrams, n_classes: int, t
     loaded = models.TfidfLinear.load(tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(texts), proba)
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
-    again = models.TfidfLinear(cfg, seed=1).fit(texts, y)  # same seed → same model
+    again = models.TfidfLinear(cfg, vectorizers, seed=1).fit(texts, y)  # same seed → same model
     np.testing.assert_array_equal(again.predict_proba(texts), proba)

@@ -28,7 +28,13 @@ def rng() -> np.random.Generator:
 
 def test_training_curves(tmp_path: Path) -> None:
     history = pd.DataFrame(
-        {"epoch": [1, 2, 3], "loss": [0.9, 0.6, 0.5], "val_loss": [1.0, 0.8, 0.7], "accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.5, 0.6, 0.65]}
+        {
+            "epoch": [1, 2, 3],
+            "loss": [0.9, 0.6, 0.5],
+            "val_loss": [1.0, 0.8, 0.7],
+            "accuracy": [0.5, 0.7, 0.8],
+            "val_accuracy": [0.5, 0.6, 0.65],
+        }
     )
     plots.training_curves(history, tmp_path / "curves" / "history.png", "GRU on disaster tweets")
     assert_png(tmp_path / "curves" / "history.png")

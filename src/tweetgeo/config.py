@@ -127,7 +127,6 @@ class LabelsConfig(Strict):
 
 # --------------------------------------------------------------------------- models
 class _ModelBase(Strict):
-    features: Literal["word2vec", "glove", "encoder", "tfidf"] = "word2vec"
     trainable_embedding: bool = False  # fine-tune the embedding layer (S3 variant)
 
 
@@ -159,17 +158,12 @@ class AttentionCNNConfig(_ModelBase):
 
 class EncoderRegressionConfig(_ModelBase):
     family: Literal["encoder_regression"]
-    features: Literal["encoder"] = "encoder"
     hidden: list[int] = [128, 64]
 
 
 class TfidfConfig(_ModelBase):
     family: Literal["tfidf"]
-    features: Literal["tfidf"] = "tfidf"
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = (2, 4)  # None: words only
-    max_features: int = Field(200000, ge=10)
-    C: float = Field(1.0, gt=0)  # inverse regularisation strength
+    C: float = Field(1.0, gt=0)  # inverse regularisation strength (features: embeddings.tfidf)
 
 
 ModelConfig = Annotated[

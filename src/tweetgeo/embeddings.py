@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +26,7 @@ from tweetgeo import schema
 from tweetgeo.io import atomic_path, write_json
 
 if TYPE_CHECKING:  # annotations only: the config module is not needed at run time
-    from tweetgeo.config import GloveConfig, Params, VocabConfig, Word2VecConfig
+    from tweetgeo.config import GloveConfig, Params, TfidfFeaturesConfig, VocabConfig, Word2VecConfig
 
 RESERVED = ("", "[UNK]")  # TextVectorization's padding (row 0) and out-of-vocabulary (row 1)
 KINDS = ("word2vec", "glove")
@@ -215,6 +217,20 @@ def run_embed_stage(params: Params, dataset: str, clean_frames: dict[str, pd.Dat
         matrix, coverage = embedding_matrix(vocabulary, vectors, cfg.oov, params.seed, counts)
         _write_features(Path(out_dir) / kind, vocabulary, matrix, meta)
         write_json(coverage, Path(report_dir) / f"{dataset}-{kind}.json")
+    _write_tfidf(Path(out_dir) / "tfidf", texts, cfg.tfidf)
+
+
+def _write_tfidf(folder: Path, texts: Sequence[str], cfg: TfidfFeaturesConfig) -> None:
+    """Fit the TF-IDF vectorisers on the train texts; write them whole or not at all."""
+    from tweetgeo.models.tfidf import fit_vectorizers, save_vectorizers
+
+    vectorizers = fit_vectorizers(texts, cfg)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_vectorizers(vectorizers, tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    print(f"tfidf: {sum(len(v.vocabulary_) for v in vectorizers.values())} n-gram features")
 
 
 def load_features(out_dir: Path, kind: str) -> tuple[list[str], int, np.ndarray]:

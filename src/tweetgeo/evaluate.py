@@ -7,6 +7,7 @@ import pandas as pd
 
 from tweetgeo import metrics, paths, plots
 from tweetgeo.config import Params
+from tweetgeo.geo import haversine_km
 from tweetgeo.io import write_csv, write_json, write_parquet
 from tweetgeo.predict import Predictor
 from tweetgeo.rundata import SplitData, load_run_splits
@@ -23,21 +24,43 @@ def prediction_table(split: SplitData, predicted: pd.DataFrame) -> pd.DataFrame:
     if split.latlon is not None:
         table.insert(2, "true_lat", split.latlon[:, 0])
         table.insert(3, "true_lon", split.latlon[:, 1])
-        table["error_km"] = metrics.haversine_km(split.latlon[:, 0], split.latlon[:, 1],
+        table["error_km"] = haversine_km(split.latlon[:, 0], split.latlon[:, 1],
                                                  table["lat"].to_numpy(), table["lon"].to_numpy())
         if "lat_expected" in table:
-            table["error_km_expected"] = metrics.haversine_km(
+            table["error_km_expected"] = haversine_km(
                 split.latlon[:, 0], split.latlon[:, 1],
                 table["lat_expected"].to_numpy(), table["lon_expected"].to_numpy())
     return table
 
 
+def _with_ci(fn, arrays: dict[str, np.ndarray | None], resamples: int, seed: int) -> dict:
+    """{metric: {value, ci_low, ci_high}}; CI bounds are None when bootstrap is off."""
+    if resamples == 0:
+        return {k: {"value": v, "ci_low": None, "ci_high": None}
+                for k, v in fn(**{k: a for k, a in arrays.items() if a is not None}).items()}
+    return metrics.with_confidence(fn, arrays, resamples, seed)
+
+
 def split_metrics(table: pd.DataFrame, task: str, resamples: int, seed: int) -> dict:
-    """Headline metrics of one split, each with a 95% bootstrap CI."""
+    """Headline metrics of one split, each with a 95% bootstrap CI (both decodings for geo)."""
     if task == "binary":
-        return metrics.binary_metrics_with_ci(table["true_label"].to_numpy(),
-                                              table["target"].to_numpy(), resamples, seed)
-    return metrics.geo_metrics_with_ci(table, resamples, seed)
+        return _with_ci(metrics.classification_metrics,
+                        {"y_true": table["true_label"].to_numpy(), "y_pred": table["target"].to_numpy()},
+                        resamples, seed)
+    true = table[["true_lat", "true_lon"]].to_numpy()
+    has_labels = "label" in table
+    arrays = {"true_latlon": true, "pred_latlon": table[["lat", "lon"]].to_numpy(),
+              "true_label": table["true_label"].to_numpy() if has_labels else None,
+              "pred_label": table["label"].to_numpy() if has_labels else None,
+              "top5": (np.stack(table["top5"].str.split().map(lambda r: np.array(r, dtype="int64")))
+                       if has_labels else None)}
+    result = _with_ci(metrics.geo_metrics, arrays, resamples, seed)
+    if "lat_expected" in table:  # distance-aware decoding, same rows and resamples
+        decoded = {**arrays, "pred_latlon": table[["lat_expected", "lon_expected"]].to_numpy()}
+        for name, value in _with_ci(metrics.geo_metrics, decoded, resamples, seed).items():
+            if name.endswith("_km") or name == "acc_at_161":
+                result[f"{name}_expected"] = value
+    return result
 
 
 def evaluate_run(params: Params, run: str) -> dict:

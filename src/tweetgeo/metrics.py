@@ -90,7 +90,9 @@ def _interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _bootstrap_values(metric: Callable[[np.ndarray], float], n: int, resamples: int, seed: int, batched: bool) -> np.ndarray:
+def _bootstrap_values(
+    metric: Callable[[np.ndarray], float], n: int, resamples: int, seed: int, batched: bool
+) -> np.ndarray:
     """The metric on each resample; batched metrics take an (r, n) index matrix and return r values."""
     chunks = resample_indices(n, resamples, seed)
     if batched:
@@ -237,7 +239,9 @@ def expected_distance_decode(probs: np.ndarray, label_latlon: np.ndarray, top_k:
 # --- reports -----------------------------------------------------------------------
 
 
-def per_label_report(true_label: np.ndarray, pred_label: np.ndarray, names: dict[int, str] | None = None) -> pd.DataFrame:
+def per_label_report(
+    true_label: np.ndarray, pred_label: np.ndarray, names: dict[int, str] | None = None
+) -> pd.DataFrame:
     """Per-label precision, recall, F1, support and correct/incorrect counts, most frequent label first."""
     true_label, pred_label = np.asarray(true_label), np.asarray(pred_label)
     labels = np.union1d(true_label, pred_label)

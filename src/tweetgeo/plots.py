@@ -63,7 +63,7 @@ def _lump(y: np.ndarray, keep: np.ndarray) -> np.ndarray:
 def confusion_matrix_plot(
     y_true: np.ndarray, y_pred: np.ndarray, labels: list[str], path: Path, title: str, top_n: int = 15
 ) -> None:
-    """Confusion matrix over the top_n most frequent true labels (the rest as "other"), coloured by row share."""
+    """Confusion matrix of the top_n most frequent true labels, the rest lumped as "other", coloured by row share."""
     y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
     keep = pd.Series(y_true).value_counts().index.to_numpy()[:top_n]
     names = [labels[k] for k in keep]
@@ -78,7 +78,8 @@ def confusion_matrix_plot(
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(counts):
         if count:
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color="white" if share[i, j] > 0.5 else "black")
+            colour = "white" if share[i, j] > 0.5 else "black"
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(size), names, rotation=60, ha="right")
     ax.set_yticks(range(size), names)
     ax.set(xlabel="predicted", ylabel="true", title=title)
@@ -125,7 +126,7 @@ def error_map(
     # No installed package ships coastlines offline (no cartopy/basemap/geopandas), so the
     # ~34k GeoNames cities of ≥ 15,000 people, as tiny grey dots, draw a recognisable world.
     world = load_cities(15000)
-    ax.scatter(world["lon"], world["lat"], s=0.3, c="0.8", lw=0, rasterized=True)
+    ax.scatter(world["lon"], world["lat"], s=0.6, c="0.65", lw=0, rasterized=True)
     segments = np.stack([true_pts[:, ::-1], pred_pts[:, ::-1]], axis=1)  # (n, 2 ends, lon/lat)
     ax.add_collection(LineCollection(segments, colors="0.35", linewidths=0.4, alpha=0.5))
     ax.scatter(true_pts[:, 1], true_pts[:, 0], s=6, c="tab:blue", label="true")

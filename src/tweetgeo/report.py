@@ -10,7 +10,7 @@ import pandas as pd
 from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
-from tweetgeo.metrics import paired_bootstrap_pvalue
+from tweetgeo.metrics import classification_metrics, paired_bootstrap_pvalue
 
 # Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
 PUBLISHED_GEO = [
@@ -76,6 +76,14 @@ def _predictions(run: str, split: str) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
+def _f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    return classification_metrics(truth, pred)["f1"]
+
+
+def _median_error(_truth: np.ndarray, errors: np.ndarray) -> float:
+    return float(np.median(errors))
+
+
 def significance(params: Params, runs: list[str], split: str, task: str) -> str:
     """Paired bootstrap of every run against the data set's TF-IDF yardstick."""
     lines = []
@@ -89,13 +97,14 @@ def significance(params: Params, runs: list[str], split: str, task: str) -> str:
             if a is None or b is None or not a["id"].equals(b["id"]):
                 continue
             if task == "binary":
-                score_a = (a["target"] == a["true_label"]).to_numpy(float)
-                score_b = (b["target"] == b["true_label"]).to_numpy(float)
-                what = "accuracy"
-            else:
-                score_a, score_b, what = -a["error_km"].to_numpy(), -b["error_km"].to_numpy(), "mean km"
-            p = paired_bootstrap_pvalue(score_a, score_b, resamples=params.evaluate.bootstrap,
-                                        seed=params.seed)
+                truth, pred_a, pred_b = a["true_label"], a["target"], b["target"]
+                what, metric, higher = "F1", _f1, True
+            else:  # per-row errors: the "truth" is zero km
+                truth, pred_a, pred_b = np.zeros(len(a)), a["error_km"], b["error_km"]
+                what, metric, higher = "median km", _median_error, False
+            p = paired_bootstrap_pvalue(metric, np.asarray(truth), np.asarray(pred_a),
+                                        np.asarray(pred_b), resamples=max(params.evaluate.bootstrap, 1),
+                                        seed=params.seed, higher_is_better=higher)
             lines.append(f"| {run} | {other} | {what} | {p:.3f} |")
     if not lines:
         return "_No pair of runs on the same rows to compare yet._"

@@ -112,11 +112,10 @@ def _fit_keras(params: Params, run: str, task: str, train: SplitData, val: Split
 
 
 def _fit_tfidf(params: Params, run: str, train: SplitData, out: Path) -> dict:
-    from tweetgeo.models.tfidf import TfidfLinear
+    from tweetgeo.models.tfidf import TfidfLinear, load_vectorizers
 
-    cfg = params.runs[run]
-    model = TfidfLinear.load_vectorizer(paths.features_dir(cfg.dataset, "tfidf"),
-                                        params.model_for(run), seed=params.seed)
+    vectorizers = load_vectorizers(paths.features_dir(params.runs[run].dataset, "tfidf"))
+    model = TfidfLinear(params.model_for(run), vectorizers, seed=params.seed)
     model.fit(train.inputs, train.labels)
     model.save(out / "tfidf")
     return {"parameters": model.parameter_count(), "epochs_run": 1, "best_epoch": 1}

@@ -1,12 +1,13 @@
 """Model registry: ``build(cfg, …)`` dispatches on ``cfg.family`` to one module per architecture.
 
-Families and what ``build`` returns (a COMPILED ``keras.Model`` except for tfidf):
+Families and what ``build`` returns (a COMPILED ``keras.Model``):
 
 - ``rnn`` (S3), ``cnn_bilstm`` (S1), ``attention_cnn`` (S2): input ``"text"``, shape ``()``, dtype
   string — raw cleaned text; TextVectorization (id 0 pad, 1 [UNK], then ``vocabulary``) and the
   Embedding (rows = len(vocabulary) + 2, initialised from ``embedding_matrix``) live inside the model.
 - ``encoder_regression`` (S0): input ``"features"``, shape ``(input_dim,)`` float32; task "geo" only.
-- ``tfidf``: a :class:`TfidfLinear` (scikit-learn; ``fit``/``predict_proba``/``save``/``load``).
+- ``tfidf`` is not built here: :class:`TfidfLinear` (scikit-learn) takes the TF-IDF vectorisers
+  fitted by the embed stage (``fit``/``predict_proba``/``save``/``load``).
 
 Outputs are ALWAYS a dict keyed by output name (``model.predict`` returns a dict):
 
@@ -17,7 +18,10 @@ Outputs are ALWAYS a dict keyed by output name (``model.predict`` returns a dict
   ``losses.normalise_coords``) — with ``losses.euclidean_unit_loss`` weighted ``cfg.regression_weight``.
 - encoder_regression: ``{"coords_deg": (N, 2)}`` = (lat, lon) in degrees, loss ``losses.haversine_loss`` (km).
 
-Targets are passed to ``fit`` as a dict with the same keys. Custom objects are registered under the
+Targets are passed to ``fit`` as a dict with the same keys. Text inputs must be a string tensor, a
+tf.data dataset of strings, or ``np.array(texts, dtype=object)`` (Keras rejects numpy "<U" arrays).
+Logged metric names: single-output models log ``loss``, ``accuracy`` (and ``top5`` for geo); the
+two-output MTL model logs ``loss``, ``label_loss``, ``coords_loss``, ``label_accuracy``, ``label_top5``. Custom objects are registered under the
 package "tweetgeo", so ``keras.models.load_model(path, safe_mode=True)`` works once this package is imported.
 """
 
@@ -45,12 +49,13 @@ TEXT_FAMILIES = ("rnn", "cnn_bilstm", "attention_cnn")  # take raw text, need vo
 
 def build(cfg: ModelConfig, *, task: str, n_labels: int, vocabulary: list[str] | None = None,
           sequence_length: int | None = None, embedding_matrix: np.ndarray | None = None,
-          input_dim: int | None = None, train: TrainConfig, seed: int = 42) -> keras.Model | TfidfLinear:
-    """Build the model of cfg.family: a compiled keras.Model, or an unfitted TfidfLinear for tfidf."""
+          input_dim: int | None = None, train: TrainConfig) -> keras.Model:
+    """Build the model of cfg.family: a compiled keras.Model."""
     if task not in ("binary", "geo"):
         raise ValueError(f"task must be 'binary' or 'geo', got {task!r}")
     if cfg.family == "tfidf":
-        return TfidfLinear(cfg, seed=seed)
+        raise ValueError("tfidf is not a Keras model: use models.tfidf.TfidfLinear with the fitted "
+                         "vectorisers of the embed stage")
     if cfg.family not in BUILDERS:
         raise ValueError(f"unknown model family {cfg.family!r} (known: {', '.join(FAMILIES)})")
     return BUILDERS[cfg.family](cfg, task=task, n_labels=n_labels, vocabulary=vocabulary,
