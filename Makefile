@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro test test-fast bench clean-venv
+.PHONY: install repro test test-fast bench plots clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+# every declared plot rendered offline to reports/dvc_plots/index.html (Vega vendored in plots/vendor/)
+plots: $(STAMP)
+	rm -rf reports/dvc_plots
+	$(BIN)/dvc plots show --html-template plots/template.html -o reports/dvc_plots
+	mkdir -p reports/dvc_plots/vendor
+	cp plots/vendor/*.js reports/dvc_plots/vendor/
 
 clean-venv:
 	rm -rf $(VENV)

@@ -180,15 +180,14 @@ class TrainConfig(Strict):
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     patience: int = Field(3, ge=0)  # early stopping on validation loss, best weights restored
     max_train_rows: int | None = Field(None, gt=0)  # bound for the default CPU run
+    cv_folds: int = Field(0, ge=0)  # k-fold cross-validation on the train split (S1: 5); 0 = off
     mixed_precision: bool = False  # only used on a GPU
     strategy: Literal["default", "mirrored", "multi_worker"] = "default"
 
 
 class EvaluateConfig(Strict):
     bootstrap: int = Field(1000, ge=0)  # resamples for 95% CIs (0 = none)
-    decoding: Literal["argmax", "expected_distance"] = "argmax"  # also both are reported
-    decoding_top_k: int = Field(20, ge=1)
-    cv_folds: int = Field(0, ge=0)  # k-fold cross-validation (S1: 5); 0 = off
+    decoding_top_k: int = Field(20, ge=1)  # labels considered by distance-aware decoding
 
 
 class RunConfig(Strict):

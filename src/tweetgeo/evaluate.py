@@ -8,7 +8,7 @@ import pandas as pd
 from tweetgeo import metrics, paths, plots
 from tweetgeo.config import Params
 from tweetgeo.geo import haversine_km
-from tweetgeo.io import write_csv, write_json, write_parquet
+from tweetgeo.io import read_json, write_csv, write_json, write_parquet
 from tweetgeo.predict import Predictor
 from tweetgeo.rundata import SplitData, load_run_splits
 from tweetgeo.schema import TEST, VALIDATION
@@ -86,6 +86,9 @@ def evaluate_run(params: Params, run: str) -> dict:
         result[name] = split_metrics(table, task, params.evaluate.bootstrap, params.seed)
         result[name]["rows"] = len(table)
         tables[name] = table
+    cv = paths.model_dir(run) / "cv.json"
+    if cv.exists():  # k-fold cross-validation on the train split (train.cv_folds)
+        result["cv"] = read_json(cv)
     write_json(result, paths.metrics_file(run))
     _write_plots(run, task, predictor, tables)
     return result

@@ -56,14 +56,22 @@ def load_card(model_dir: Path) -> ModelCard:
         raise ModelDirError(f"{path}: missing — {model_dir} is not a tweetgeo run directory")
     try:
         data = read_json(path)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(ModelCard)}
         unknown = set(data) - known
         if unknown:
             raise ModelDirError(f"{path}: unknown fields {sorted(unknown)}")
         card = ModelCard(**data)
+        card.clean_config  # noqa: B018  (the cleaning predict repeats must be valid)
+    except ModelDirError:
+        raise
     except (ValueError, TypeError) as err:
-        raise ModelDirError(f"{path}: unreadable model card ({err})") from None
+        reason = " ".join(str(err).split())  # pydantic's message spans lines
+        raise ModelDirError(f"{path}: unreadable model card ({reason[:300]})") from None
     if card.format_version != FORMAT_VERSION:
         raise ModelDirError(f"{path}: format_version {card.format_version}, "
                             f"this tweetgeo reads {FORMAT_VERSION}")
+    if card.task not in ("binary", "geo"):
+        raise ModelDirError(f"{path}: task {card.task!r}, expected 'binary' or 'geo'")
     return card

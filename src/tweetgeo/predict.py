@@ -51,7 +51,35 @@ class Predictor:
 
         import tweetgeo.models  # noqa: F401  (registers the custom layers and losses)
 
-        return keras.models.load_model(path, safe_mode=True, compile=False)
+        try:
+            model = keras.models.load_model(path, safe_mode=True, compile=False)
+        except ValueError as err:
+            if "arbitrary code" in str(err) or "safe_mode" in str(err):
+                raise ModelDirError(f"{path}: refused — it holds Python code (e.g. a Lambda layer) "
+                                    "that safe loading never runs; untrusted model file") from None
+            raise ModelDirError(f"{path}: not a loadable Keras model "
+                                f"({str(err).splitlines()[0][:200]})") from None
+        self._check_outputs(model, path)
+        return model
+
+    def _check_outputs(self, model, path: Path) -> None:
+        """The model's outputs must be those card.json's task promises (else a clear error)."""
+        names = list(model.output_names)
+        if self.card.task == "binary":
+            expected = "target"
+        elif self.card.family == "encoder_regression":
+            expected = "coords_deg"
+        else:
+            expected = "label"
+        if expected not in names:
+            raise ModelDirError(f"{path}: outputs {names} do not fit card.json "
+                                f"(task {self.card.task!r}, family {self.card.family!r} needs "
+                                f"{expected!r}) — model and card are from different runs")
+        if expected == "label":
+            width = model.get_layer("label").output.shape[-1]
+            if width != self.card.n_labels:
+                raise ModelDirError(f"{path}: {width} label outputs, card.json says "
+                                    f"{self.card.n_labels}")
 
     # ------------------------------------------------------------------ inputs
     def clean(self, texts: Sequence[str]) -> np.ndarray:
