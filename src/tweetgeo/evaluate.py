@@ -117,9 +117,9 @@ def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd
         return
     if "label" in table:
         names = predictor.points["name"].astype(str).to_numpy()
-        true_names = names[table["true_label"].clip(0, len(names) - 1)]
-        plots.confusion_matrix_plot(true_names, names[table["label"]], sorted(set(true_names)),
-                                    out / "confusion_matrix.png", title)
+        seen = table["true_label"].to_numpy() >= 0  # -1: a label never seen in training
+        plots.confusion_matrix_plot(table["true_label"].to_numpy()[seen], table["label"].to_numpy()[seen],
+                                    list(names), out / "confusion_matrix.png", title)
         report = metrics.per_label_report(table["true_label"].to_numpy(), table["label"].to_numpy(),
                                           dict(enumerate(names)))
         write_csv(report, out / "per_label.csv")

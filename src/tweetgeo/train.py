@@ -144,6 +144,9 @@ def train_run(params: Params, run: str) -> Path:
     started = time.perf_counter()
     model, summary = fit_model(params, run, train, val, logging_callbacks(params, run))
     _whole_history(run, summary)
+    # dvclive's last-epoch summary repeats history.csv and is not a plot file: `dvc plots`
+    # reads every file under reports/training, so keep only the curves there.
+    (paths.training_log_dir(run) / "metrics.json").unlink(missing_ok=True)
     summary.update(train_seconds=round(time.perf_counter() - started, 1), train_rows=len(train),
                    validation_rows=len(val), device=runtime.device_name())
     if "history" in summary:
