@@ -10,7 +10,7 @@ from tweetgeo.labels import run_labels_stage
 def stage(params, argv):
     name = argv[0]
     run_labels_stage(pd.read_parquet(paths.clean(name)), name, params.datasets[name].label_schemes,
-                     params.labels_for(name), paths.labels_dir(name), paths.labels_report_dir())
+                     params.labels_for(name), paths.labels_dir(name), paths.labels_report_dir() / name)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def build(project: Path) -> Path:
         write_parquet(clean, paths.clean(DATASET))
         run_labels_stage(clean, DATASET, params.datasets[DATASET].label_schemes,
                          params.labels_for(DATASET), paths.labels_dir(DATASET),
-                         paths.labels_report_dir())
+                         paths.labels_report_dir() / "disaster")
         run_embed_stage(params, DATASET, {DATASET: clean}, paths.features_dir(DATASET, ""),
                         paths.embeddings_report_dir())
     return project
