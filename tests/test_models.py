@@ -15,7 +15,8 @@ from tweetgeo.config import (AttentionCNNConfig, CNNBiLSTMConfig, EncoderRegress
                              TfidfConfig, TfidfFeaturesConfig, TrainConfig)
 from tweetgeo.models.tfidf import fit_vectorizers
 from tweetgeo.models.layers import AdditiveAttentionPooling, MaskedGlobalMaxPooling1D
-from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss, normalise_coords
+from tweetgeo.geo import normalise_coords
+from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss
 
 # A model saved before its first training step has no optimizer slots yet; Keras says so on load.
 pytestmark = [pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
@@ -53,7 +54,7 @@ def data() -> dict:
         "features": rng.normal(size=(N_ROWS, INPUT_DIM)).astype("float32"),
         "target": rng.integers(0, 2, (N_ROWS, 1)).astype("float32"),
         "label": rng.integers(0, N_LABELS, N_ROWS),
-        "coords": np.stack(normalise_coords(lat, lon), axis=1).astype("float32"),
+        "coords": normalise_coords(np.stack([lat, lon], axis=1)).astype("float32"),
         "coords_deg": np.stack([lat, lon], axis=1).astype("float32"),
         "matrix": rng.normal(size=(len(VOCAB) + 2, DIM)).astype("float32"),
     }
@@ -171,7 +172,7 @@ def test_euclidean_unit_loss_known_pairs() -> None:
     true = np.array([[0.0, 0.0], [0.5, 0.5], [0.2, 0.3]], dtype="float32")
     pred = np.array([[1.0, 1.0], [0.5, 0.8], [0.2, 0.3]], dtype="float32")
     np.testing.assert_allclose(np.asarray(euclidean_unit_loss(true, pred)), [1.0, 0.3 / math.sqrt(2), 0.0], atol=1e-6)
-    assert normalise_coords(-90.0, -180.0) == (0.0, 0.0) and normalise_coords(90.0, 180.0) == (1.0, 1.0)
+    np.testing.assert_allclose(normalise_coords(np.array([[-90.0, -180.0], [90.0, 180.0]])), [[0, 0], [1, 1]])
 
 
 # ----------------------------------------------------------------------------- tf-idf

@@ -15,7 +15,7 @@ Outputs are ALWAYS a dict keyed by output name (``model.predict`` returns a dict
 - task ``"geo"``: ``{"label": (N, n_labels) softmax}`` — loss sparse_categorical_crossentropy,
   metrics accuracy and ``top5`` (top-min(5, n_labels)); attention_cnn with ``cfg.multitask`` adds
   ``"coords": (N, 2) sigmoid`` = normalised (lat, lon) — (lat + 90) / 180, (lon + 180) / 360 (see
-  ``losses.normalise_coords``) — with ``losses.euclidean_unit_loss`` weighted ``cfg.regression_weight``.
+  ``tweetgeo.geo.normalise_coords``) — with ``losses.euclidean_unit_loss`` weighted ``cfg.regression_weight``.
 - encoder_regression: ``{"coords_deg": (N, 2)}`` = (lat, lon) in degrees, loss ``losses.haversine_loss`` (km).
 
 Targets are passed to ``fit`` as a dict with the same keys. Text inputs must be a string tensor, a

@@ -37,11 +37,3 @@ def euclidean_unit_loss(y_true, y_pred):
     return _safe_sqrt(ops.sum(diff * diff, axis=-1)) / math.sqrt(2.0)
 
 
-def normalise_coords(lat, lon):
-    """(lat, lon) in degrees → (lat + 90) / 180, (lon + 180) / 360, both in 0–1."""
-    return (lat + 90.0) / 180.0, (lon + 180.0) / 360.0
-
-
-def denormalise_coords(u, v):
-    """Inverse of normalise_coords: 0–1 values → (lat, lon) in degrees."""
-    return u * 180.0 - 90.0, v * 360.0 - 180.0
