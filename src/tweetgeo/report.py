@@ -146,6 +146,29 @@ def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
     return written
 
 
+def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int = 3) -> str:
+    """S3: example texts of true/false positives/negatives of the best run (by F1)."""
+    scored = [(read_json(paths.metrics_file(r)).get(split, {}).get("f1", {}).get("value", -1), r)
+              for r in runs]
+    if not scored:
+        return "_No disaster run yet._"
+    best = max(scored)[1]
+    table = _predictions(best, split)
+    texts = pd.read_parquet(paths.clean(params.runs[best].dataset), columns=["id", "raw_text"])
+    table = table.merge(texts, on="id", how="left")
+    kinds = {"true positive": (1, 1), "false positive": (0, 1), "false negative": (1, 0),
+             "true negative": (0, 0)}
+    lines = [f"Run `{best}` ({split}), {per_kind} of each, highest confidence first:", "",
+             "| outcome | probability | text |", "|---|---|---|"]
+    for name, (truth, pred) in kinds.items():
+        part = table[(table["true_label"] == truth) & (table["target"] == pred)]
+        part = part.sort_values("probability", ascending=(pred == 0)).head(per_kind)
+        for _, row in part.iterrows():
+            text = " ".join(str(row["raw_text"]).split()).replace("|", "\\|")[:160]
+            lines.append(f"| {name} | {row['probability']:.2f} | {text} |")
+    return "\n".join(lines)
+
+
 def write_report(params: Params) -> None:
     """Build reports/README.md from the metrics, predictions and training summaries."""
     runs = [r for r in params.runs if paths.metrics_file(r).exists()]
@@ -181,6 +204,7 @@ def write_report(params: Params) -> None:
         published_table(PUBLISHED_DISASTER, BINARY_COLUMNS), "",
         "Paired bootstrap against the TF-IDF yardstick (validation):", "",
         significance(params, binary, "validation", "binary"), "",
+        outcome_samples(params, binary, "validation"), "",
         "## Where things are", "",
         "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
         "- label schemes: `reports/labels/<dataset>-<scheme>.json|png`; embeddings coverage: "

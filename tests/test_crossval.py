@@ -1,0 +1,40 @@
+"""train.cv_folds: S1's k-fold cross-validation on the train split, reported as mean ± std."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fixture_project import env, project_copy, write_params
+
+SCRIPT = """
+from tweetgeo.config import load_params
+from tweetgeo.evaluate import evaluate_run
+from tweetgeo.train import train_run
+params = load_params("params.yaml")
+for run in ("tiny-tfidf", "tiny-gru"):
+    train_run(params, run)
+    evaluate_run(params, run)
+"""
+
+
+def test_kfold_metrics_are_reported(tmp_path: Path) -> None:
+    project = project_copy(tmp_path / "cv")
+    write_params(project, **{"tiny-tfidf": {"cv_folds": 3}, "tiny-gru": {"cv_folds": 2}})
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=project, env=env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for run, k in (("tiny-tfidf", 3), ("tiny-gru", 2)):
+        cv = json.loads((project / "models" / run / "cv.json").read_text())
+        assert cv["folds"] == k
+        for name in ("accuracy", "f1", "macro_f1"):
+            summary = cv["metrics"][name]
+            assert summary["folds"] == k
+            assert 0.0 <= summary["mean"] <= 1.0 and summary["std"] >= 0.0
+        metrics = json.loads((project / "reports/metrics" / f"{run}.json").read_text())
+        assert metrics["cv"] == cv
+    # the fold scores are not all identical: each fold held out different rows
+    tfidf = json.loads((project / "models/tiny-tfidf/cv.json").read_text())
+    assert tfidf["metrics"]["accuracy"]["std"] > 0.0
