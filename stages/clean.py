@@ -1,8 +1,8 @@
 """clean@<dataset>: normalise text as configured + exploration figures."""
 
 import pandas as pd
-from _common import main
 
+from _common import main
 from tweetgeo import paths
 from tweetgeo.eda import short_and_long_samples, write_eda
 from tweetgeo.io import write_json, write_parquet

@@ -1,8 +1,8 @@
 """embed@<dataset>: vocabulary + word2vec/GloVe matrices + TF-IDF vectoriser, with coverage."""
 
 import pandas as pd
-from _common import main
 
+from _common import main
 from tweetgeo import paths
 from tweetgeo.embeddings import run_embed_stage
 

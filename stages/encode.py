@@ -1,8 +1,8 @@
 """encode@<dataset>: frozen sentence-encoder vectors (S0), computed once and cached by DVC."""
 
 import pandas as pd
-from _common import main
 
+from _common import main
 from tweetgeo import paths
 from tweetgeo.encoder import run_encode_stage
 

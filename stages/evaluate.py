@@ -3,7 +3,6 @@
 import json
 
 from _common import main
-
 from tweetgeo.evaluate import evaluate_run
 
 

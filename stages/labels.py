@@ -1,8 +1,8 @@
 """labels@<dataset>: discretise coordinates (k-d tree, P2C, region) or take the binary target."""
 
 import pandas as pd
-from _common import main
 
+from _common import main
 from tweetgeo import paths
 from tweetgeo.labels import run_labels_stage
 

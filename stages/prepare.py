@@ -1,7 +1,6 @@
 """prepare@<dataset>: raw files → canonical table + data-quality report."""
 
 from _common import main
-
 from tweetgeo import paths
 from tweetgeo.datasets import load_dataset
 from tweetgeo.io import write_json, write_parquet

@@ -1,7 +1,6 @@
 """report: one comparison table of every run (and the source systems) → reports/README.md."""
 
 from _common import main
-
 from tweetgeo import paths
 from tweetgeo.report import write_report
 

@@ -1,7 +1,6 @@
 """train@<run>: fit one run's model → models/<run>/ (+ dvclive curves)."""
 
 from _common import main
-
 from tweetgeo.train import train_run
 
 

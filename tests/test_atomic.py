@@ -66,7 +66,7 @@ def test_write_parquet_and_csv_failure_keep_old_file(tmp_path: Path) -> None:
     good = pd.DataFrame({"x": [1, 2]})
     bad = pd.DataFrame({"x": [object(), object()]})  # pyarrow cannot convert it
     write_parquet(good, tmp_path / "t.parquet")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017  (pyarrow's own error class varies by version)
         write_parquet(bad, tmp_path / "t.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), good)
 
@@ -101,7 +101,7 @@ def test_sigkill_mid_write_leaves_old_or_complete_file(tmp_path: Path) -> None:
     target = tmp_path / "big.parquet"
     rng = np.random.default_rng(1)
     mid_write = complete = 0
-    for attempt in range(12):  # until a kill has hit a write half-way (and one a whole file)
+    for _attempt in range(12):  # until a kill has hit a write half-way (and one a whole file)
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(target)],
                                  stdout=subprocess.PIPE, text=True)
         try:

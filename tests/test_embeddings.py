@@ -13,8 +13,15 @@ from gensim.models import KeyedVectors
 
 from tweetgeo import schema
 from tweetgeo.config import GloveConfig, Params, VocabConfig, Word2VecConfig, parse_params
-from tweetgeo.embeddings import (build_vocabulary, embedding_matrix, load_features, load_pretrained,
-                                 run_embed_stage, sequence_length, train_word2vec)
+from tweetgeo.embeddings import (
+    build_vocabulary,
+    embedding_matrix,
+    load_features,
+    load_pretrained,
+    run_embed_stage,
+    sequence_length,
+    train_word2vec,
+)
 
 GLOVE_SUBSET = Path(__file__).resolve().parents[1] / "data/raw/glove/glove.6B.50d.top20k.txt"
 W2V_SMALL = Word2VecConfig(vector_size=8, window=2, min_count=1, epochs=3, workers=1)

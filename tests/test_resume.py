@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from fixture_project import env, project_copy, run_stage, stage_cmd, write_params
 
 RUN, EPOCHS = "tiny-gru", 6

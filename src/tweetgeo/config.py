@@ -8,7 +8,7 @@ message naming the key; wrong types and unknown names fail the same way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,7 +58,7 @@ class DatasetConfig(Strict):
     word2vec_corpus: list[str] = []  # extra data sets whose TRAIN text also trains word2vec
 
     @model_validator(mode="after")
-    def _files_make_sense(self) -> "DatasetConfig":
+    def _files_make_sense(self) -> DatasetConfig:
         if not self.files:
             raise ValueError("files: at least one raw file is needed")
         if "all" in self.files and "train" in self.files:
@@ -167,7 +167,7 @@ class TfidfConfig(_ModelBase):
 
 
 ModelConfig = Annotated[
-    Union[RNNConfig, CNNBiLSTMConfig, AttentionCNNConfig, EncoderRegressionConfig, TfidfConfig],
+    RNNConfig | CNNBiLSTMConfig | AttentionCNNConfig | EncoderRegressionConfig | TfidfConfig,
     Field(discriminator="family"),
 ]
 
@@ -212,7 +212,7 @@ class Params(Strict):
     runs: dict[str, RunConfig]
 
     @model_validator(mode="after")
-    def _names_resolve(self) -> "Params":
+    def _names_resolve(self) -> Params:
         for name, ds in self.datasets.items():
             CleanConfig(**{**self.clean.model_dump(), **ds.clean})  # overrides must be valid keys
             self.labels_for(name)

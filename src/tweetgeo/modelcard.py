@@ -27,7 +27,7 @@ class ModelCard:
     format_version: int = FORMAT_VERSION
 
     @classmethod
-    def for_run(cls, params: Params, run: str, task: str, n_labels: int) -> "ModelCard":
+    def for_run(cls, params: Params, run: str, task: str, n_labels: int) -> ModelCard:
         cfg = params.runs[run]
         return cls(run=run, task=task, dataset=cfg.dataset, family=params.model_for(run).family,
                    labels=cfg.labels, features=cfg.features, n_labels=n_labels,

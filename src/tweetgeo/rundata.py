@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,7 +31,7 @@ class SplitData:
     def labelled(self) -> np.ndarray:
         return self.labels != UNLABELLED
 
-    def subset(self, mask: np.ndarray) -> "SplitData":
+    def subset(self, mask: np.ndarray) -> SplitData:
         pick = lambda a: None if a is None else a[mask]  # noqa: E731
         return SplitData(self.ids[mask], self.raw_texts[mask], self.inputs[mask],
                          self.labels[mask], pick(self.latlon))

@@ -7,8 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 
 from tweetgeo import paths, runtime
 from tweetgeo.config import Params
@@ -17,9 +19,6 @@ from tweetgeo.io import write_csv, write_json
 from tweetgeo.modelcard import ModelCard, save_card
 from tweetgeo.rundata import SplitData, label_points, load_run_splits, n_labels
 from tweetgeo.schema import TRAIN, VALIDATION
-
-import keras  # noqa: E402  (after tweetgeo.runtime: quiet TensorFlow)
-import tensorflow as tf  # noqa: E402
 
 
 def targets_for(model: keras.Model, split: SplitData) -> dict[str, np.ndarray]:

@@ -21,13 +21,14 @@ Outputs are ALWAYS a dict keyed by output name (``model.predict`` returns a dict
 Targets are passed to ``fit`` as a dict with the same keys. Text inputs must be a string tensor, a
 tf.data dataset of strings, or ``np.array(texts, dtype=object)`` (Keras rejects numpy "<U" arrays).
 Logged metric names: single-output models log ``loss``, ``accuracy`` (and ``top5`` for geo); the
-two-output MTL model logs ``loss``, ``label_loss``, ``coords_loss``, ``label_accuracy``, ``label_top5``. Custom objects are registered under the
-package "tweetgeo", so ``keras.models.load_model(path, safe_mode=True)`` works once this package is imported.
+two-output MTL model logs ``loss``, ``label_loss``, ``coords_loss``, ``label_accuracy``,
+``label_top5``. Custom objects are registered under the package "tweetgeo",
+so ``keras.models.load_model(path, safe_mode=True)`` works once this package is imported.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np

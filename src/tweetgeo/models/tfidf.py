@@ -7,8 +7,8 @@ classifier is the model (`TfidfLinear`), so changing C never refits the vocabula
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,7 +92,7 @@ class TfidfLinear:
         self.intercept_: np.ndarray | None = None
         self.classes_: np.ndarray | None = None
 
-    def fit(self, texts: Iterable[str], y: np.ndarray) -> "TfidfLinear":
+    def fit(self, texts: Iterable[str], y: np.ndarray) -> TfidfLinear:
         """Fit the classifier on training texts and integer labels."""
         x = transform(self.vectorizers, texts)
         clf = SGDClassifier(loss="log_loss", alpha=1.0 / (self.cfg.C * x.shape[0]),
@@ -135,7 +135,7 @@ class TfidfLinear:
                             classes=self.classes_)
 
     @classmethod
-    def load(cls, directory: str | Path) -> "TfidfLinear":
+    def load(cls, directory: str | Path) -> TfidfLinear:
         """Rebuild a fitted TfidfLinear from a directory written by save()."""
         directory = Path(directory)
         meta = json.loads((directory / "tfidf.json").read_text(encoding="utf-8"))

@@ -1,0 +1,15 @@
+"""The code base passes ruff (configured in pyproject.toml), as `make lint` checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_passes() -> None:
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "stages", "tests", "benchmarks"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
