@@ -18,9 +18,11 @@ import pandas as pd
 
 import tweetgeo  # noqa: F401  (quiet TensorFlow)
 from tweetgeo import paths, runtime
-from tweetgeo.config import RNNConfig, TrainConfig
+from tweetgeo.config import TrainConfig
 from tweetgeo.embeddings import load_features
-from tweetgeo.models import build
+from tweetgeo.keras_training import build_model
+from tweetgeo.models.families.rnn import RNNConfig
+from tweetgeo.models.keras_family import Head, TextInputs
 
 
 def tweets_per_second(texts: np.ndarray, y: np.ndarray, seq_len: int, batch: int,
@@ -28,8 +30,7 @@ def tweets_per_second(texts: np.ndarray, y: np.ndarray, seq_len: int, batch: int
     """Fit the BiGRU for `epochs` (after one warm-up epoch) and return training tweets/s."""
     runtime.seed_everything(0)
     cfg = RNNConfig(family="rnn", cell="gru", trainable_embedding=trainable)
-    model = build(cfg, task="binary", n_labels=2, vocabulary=vocab, sequence_length=seq_len,
-                  embedding_matrix=matrix, train=TrainConfig(batch_size=batch))
+    model = build_model(cfg, TextInputs(vocab, seq_len, matrix), Head("binary", 2), TrainConfig(batch_size=batch))
     model.fit(texts, {"target": y}, batch_size=batch, epochs=1, verbose=0)  # warm-up / tracing
     start = time.perf_counter()
     model.fit(texts, {"target": y}, batch_size=batch, epochs=epochs, verbose=0)

@@ -4,10 +4,11 @@ import json
 
 from _common import main
 from tweetgeo.evaluate import evaluate_run
+from tweetgeo.runspec import resolve_run
 
 
 def stage(params, argv):
-    result = evaluate_run(params, argv[0])
+    result = evaluate_run(resolve_run(params, argv[0]), params.evaluate.bootstrap)
     print(json.dumps({k: v for k, v in result.items() if k in ("validation", "test")}, indent=1)[:2000])
 
 

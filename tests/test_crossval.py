@@ -12,11 +12,13 @@ from fixture_project import env, project_copy, write_params
 SCRIPT = """
 from tweetgeo.config import load_params
 from tweetgeo.evaluate import evaluate_run
+from tweetgeo.runspec import resolve_run
 from tweetgeo.train import train_run
 params = load_params("params.yaml")
 for run in ("tiny-tfidf", "tiny-gru"):
-    train_run(params, run)
-    evaluate_run(params, run)
+    spec = resolve_run(params, run)
+    train_run(spec)
+    evaluate_run(spec, params.evaluate.bootstrap)
 """
 
 

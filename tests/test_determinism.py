@@ -18,11 +18,13 @@ RUNS = sorted(PARAMS["runs"])  # an rnn run on word2vec features and the TF-IDF 
 SCRIPT = """
 from tweetgeo.config import load_params
 from tweetgeo.evaluate import evaluate_run
+from tweetgeo.runspec import resolve_run
 from tweetgeo.train import train_run
 params = load_params("params.yaml")
 for run in {runs!r}:
-    train_run(params, run)
-    evaluate_run(params, run)
+    spec = resolve_run(params, run)
+    train_run(spec)
+    evaluate_run(spec, params.evaluate.bootstrap)
 """
 
 

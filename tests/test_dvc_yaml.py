@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import yaml
@@ -46,3 +47,79 @@ def test_every_stage_script_is_a_dependency():
         if script.startswith("stages/"):
             assert script in body["deps"], f"{name}: {script} not in deps"
             assert (ROOT / script).exists()
+
+
+def _imported_modules(path: Path, lazy: bool = True) -> set[str]:
+    """tweetgeo modules a file imports (with `lazy`, also inside functions); never type-checking-only ones."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+            and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING") for n in ast.walk(node)}
+    if not lazy:
+        skip |= {id(n) for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                 for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("tweetgeo")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tweetgeo"):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}  # `from tweetgeo import paths`
+    return found
+
+
+def _module_file(module: str) -> Path | None:
+    base = ROOT / "src" / Path(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def library_files_used(script: Path, model_code: bool) -> set[Path]:
+    """Every tweetgeo source file a stage script can run: its imports, transitively (also those inside
+    functions); importing the model registry pulls in every family module (they are discovered, not
+    imported by name). Without `model_code` the stage only validates model options: the functions of
+    tweetgeo/models/ (building, training, loading) never run, so their imports are not followed."""
+    todo, seen = [script, ROOT / "stages" / "_common.py"], set()
+    models = ROOT / "src/tweetgeo/models"
+    families = sorted((models / "families").glob("*.py"))
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for module in _imported_modules(path, lazy=model_code or not path.is_relative_to(models)):
+            file = _module_file(module)
+            if file is not None:
+                todo.append(file)
+                for parent in module.split(".")[1:-1]:  # importing a.b.c runs a/b/__init__.py
+                    init = ROOT / "src" / "tweetgeo" / parent / "__init__.py"
+                    if init.exists():
+                        todo.append(init)
+            if module == "tweetgeo.models.registry":
+                todo += families
+    return {p for p in seen if p.is_relative_to(ROOT / "src")}
+
+
+def _covered(file: Path, deps: list[str]) -> bool:
+    rel = file.relative_to(ROOT)
+    return any(rel == Path(d) or Path(d) in rel.parents for d in deps)
+
+
+def test_deps_list_every_library_file_a_stage_runs():
+    """dvc.yaml's promise: editing a library file re-runs every stage that uses it."""
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    missing = {}
+    for name, stage in stages.items():
+        body = stage.get("do", stage)
+        words = body["cmd"].split()
+        script = (ROOT / words[1]) if words[1].startswith("stages/") else _module_file(words[2])
+        model_code = "src/tweetgeo/models" in body.get("deps", [])
+        lacking = sorted(str(f.relative_to(ROOT)) for f in library_files_used(script, model_code)
+                         if f.name != "__init__.py" or f.parent.name != "tweetgeo"
+                         if not _covered(f, body.get("deps", [])))
+        if lacking:
+            missing[name] = lacking
+    assert not missing, f"dvc.yaml deps miss library files their stage runs: {missing}"

@@ -11,19 +11,17 @@ import pytest
 import tensorflow as tf
 
 from tweetgeo import models
-from tweetgeo.config import (
-    AttentionCNNConfig,
-    CNNBiLSTMConfig,
-    EncoderRegressionConfig,
-    RNNConfig,
-    TfidfConfig,
-    TfidfFeaturesConfig,
-    TrainConfig,
-)
+from tweetgeo.config import TfidfFeaturesConfig, TrainConfig
 from tweetgeo.geo import normalise_coords
+from tweetgeo.keras_training import build_model
+from tweetgeo.models.families.attention_cnn import AttentionCNNConfig
+from tweetgeo.models.families.cnn_bilstm import CNNBiLSTMConfig
+from tweetgeo.models.families.encoder_regression import EncoderRegressionConfig
+from tweetgeo.models.families.rnn import RNNConfig
+from tweetgeo.models.keras_family import Head, TextInputs, VectorInputs
 from tweetgeo.models.layers import AdditiveAttentionPooling, MaskedGlobalMaxPooling1D
 from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss
-from tweetgeo.models.tfidf import fit_vectorizers
+from tweetgeo.models.tfidf import TfidfLinear, fit_vectorizers
 
 # A model saved before its first training step has no optimizer slots yet; Keras says so on load.
 pytestmark = [pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
@@ -69,8 +67,9 @@ def data() -> dict:
 
 def _build(name: str, task: str, data: dict, **overrides) -> keras.Model:
     cfg = TINY[name].model_copy(update=overrides)
-    return models.build(cfg, task=task, n_labels=N_LABELS, vocabulary=VOCAB, sequence_length=SEQ_LEN,
-                        embedding_matrix=data["matrix"], input_dim=INPUT_DIM, train=TRAIN)
+    inputs = (VectorInputs(INPUT_DIM) if cfg.family == "encoder_regression"
+              else TextInputs(VOCAB, SEQ_LEN, data["matrix"]))
+    return build_model(cfg, inputs, Head(task, N_LABELS if task == "geo" else 2), TRAIN)
 
 
 def _xy(model: keras.Model, data: dict) -> tuple[np.ndarray, dict]:
@@ -95,11 +94,13 @@ def test_outputs_and_save_load_round_trip(name: str, task: str, data: dict, tmp_
 
 
 def test_registry_knows_every_family() -> None:
-    assert set(models.FAMILIES) == {"rnn", "cnn_bilstm", "attention_cnn", "encoder_regression", "tfidf"}
-    with pytest.raises(ValueError, match="not a Keras model"):
-        models.build(TfidfConfig(family="tfidf"), task="geo", n_labels=N_LABELS, train=TRAIN)
+    assert set(models.names()) >= {"rnn", "cnn_bilstm", "attention_cnn", "encoder_regression", "tfidf"}
     with pytest.raises(ValueError, match="task"):
-        models.build(TINY["encoder_regression"], task="binary", n_labels=2, input_dim=INPUT_DIM, train=TRAIN)
+        build_model(TINY["encoder_regression"], VectorInputs(INPUT_DIM), Head("binary", 2), TRAIN)
+    with pytest.raises(ValueError, match="takes features"):
+        models.get("encoder_regression").check(TINY["encoder_regression"], "geo", "word2vec")
+    with pytest.raises(ValueError, match="unknown model family"):
+        models.get("nope")
 
 
 def test_geo_metrics_include_top5(data: dict) -> None:
@@ -134,15 +135,13 @@ def test_embedding_starts_from_the_matrix_and_is_frozen_unless_asked(trainable: 
 
 
 def test_random_embedding_when_no_matrix(data: dict) -> None:
-    model = models.build(TINY["rnn"], task="binary", n_labels=2, vocabulary=VOCAB, sequence_length=SEQ_LEN,
-                         train=TRAIN)
+    model = build_model(TINY["rnn"], TextInputs(VOCAB, SEQ_LEN, None), Head("binary", 2), TRAIN)
     embedding = model.get_layer("embedding")
     assert embedding.trainable and embedding.get_weights()[0].shape == (len(VOCAB) + 2, 100)
 
 
 def test_vectorizer_reserves_pad_and_unknown() -> None:
-    model = models.build(TINY["rnn"], task="binary", n_labels=2, vocabulary=VOCAB, sequence_length=SEQ_LEN,
-                         train=TRAIN)
+    model = build_model(TINY["rnn"], TextInputs(VOCAB, SEQ_LEN, None), Head("binary", 2), TRAIN)
     ids = model.get_layer("vectorize")(tf.constant(["w0 nope w49"])).numpy()[0]
     assert ids.tolist() == [2, 1, 51] + [0] * (SEQ_LEN - 3)
 
@@ -188,18 +187,17 @@ def test_tfidf_save_load_identical_without_pickle(char_ngrams, n_classes: int, t
     rng = np.random.default_rng(0)
     y = rng.integers(0, n_classes, 200)
     texts = [" ".join([f"c{c}x", *rng.choice(VOCAB, 5)]) for c in y]
-    cfg = TfidfConfig(family="tfidf")
     vectorizers = fit_vectorizers(texts, TfidfFeaturesConfig(word_ngrams=(1, 2), char_ngrams=char_ngrams,
                                                              max_features=500))
-    model = models.TfidfLinear(cfg, vectorizers, seed=1).fit(texts, y)
+    model = TfidfLinear(1.0, vectorizers, seed=1).fit(texts, y)
     proba = model.predict_proba(texts)
     assert proba.shape == (200, n_classes)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert (model.predict(texts) == y).mean() > 0.9
     model.save(tmp_path)
     assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.pickle"))
-    loaded = models.TfidfLinear.load(tmp_path)
+    loaded = TfidfLinear.load(tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(texts), proba)
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
-    again = models.TfidfLinear(cfg, vectorizers, seed=1).fit(texts, y)  # same seed → same model
+    again = TfidfLinear(1.0, vectorizers, seed=1).fit(texts, y)  # same seed → same model
     np.testing.assert_array_equal(again.predict_proba(texts), proba)

@@ -3,28 +3,29 @@ exit code 1, no traceback; empty inputs give an empty CSV with its header."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tweetgeo import models
+from specs import tiny_card
 from tweetgeo.cli import main
-from tweetgeo.config import CleanConfig, RNNConfig, TrainConfig
-from tweetgeo.modelcard import ModelCard, save_card
+from tweetgeo.config import TrainConfig
+from tweetgeo.keras_training import build_model
+from tweetgeo.modelcard import save_card
+from tweetgeo.models.families.rnn import RNNConfig
+from tweetgeo.models.keras_family import Head, TextInputs
 
 pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 
 VOCAB = ["fire", "flood", "evacuate", "sunny", "brunch", "today"]
-CARD = ModelCard(run="tiny", task="binary", dataset="disaster", family="rnn", labels="target",
-                 features="word2vec", n_labels=2, clean=CleanConfig().model_dump(),
-                 encoder_max_tokens=64)
+CARD = tiny_card()
 BINARY_COLUMNS = ["id", "probability", "target"]
 
 
@@ -37,9 +38,8 @@ def model_template(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("run") / "tiny"
     folder.mkdir()
     matrix = np.random.default_rng(0).normal(size=(len(VOCAB) + 2, 4)).astype("float32")
-    model = models.build(RNNConfig(family="rnn", cell="gru", units=2, dense_units=2),
-                         task="binary", n_labels=2, vocabulary=VOCAB, sequence_length=6,
-                         embedding_matrix=matrix, train=TrainConfig())
+    model = build_model(RNNConfig(family="rnn", cell="gru", units=2, dense_units=2),
+                        TextInputs(VOCAB, 6, matrix), Head("binary", 2), TrainConfig())
     model.save(folder / "model.keras")
     save_card(CARD, folder)
     return folder
@@ -73,8 +73,20 @@ def assert_one_line_error(code: int, err: str, *names: str) -> None:
         assert name in err, err
 
 
+CARD_JSON = CARD.model_dump(mode="json")
+
+
+def card_json(n_labels: int | None = None, **spec_fields) -> dict:
+    """card.json's content with some run-spec fields (and n_labels) replaced."""
+    data = copy.deepcopy(CARD_JSON)
+    data["spec"].update(spec_fields)
+    if n_labels is not None:
+        data["n_labels"] = n_labels
+    return data
+
+
 def write_card(run_dir: Path, **fields) -> None:
-    (run_dir / "card.json").write_text(json.dumps({**asdict(CARD), **fields}))
+    (run_dir / "card.json").write_text(json.dumps(card_json(**fields)))
 
 
 # --------------------------------------------------------------------------- a working run
@@ -126,13 +138,19 @@ def test_missing_model_file(run_dir: Path, texts: Path, tmp_path: Path, capsys) 
     (b"\xff\xfe\x00garbage", "unreadable model card"),
     ("[1, 2, 3]", "unreadable model card"),
     ("null", "unreadable model card"),
-    (json.dumps({**asdict(CARD), "colour": "red"}), "unknown fields ['colour']"),
-    (json.dumps({k: v for k, v in asdict(CARD).items() if k != "task"}), "unreadable model card"),
-    (json.dumps({**asdict(CARD), "format_version": 99}), "format_version 99"),
-    (json.dumps({**asdict(CARD), "task": "weather"}), "task 'weather'"),
-    (json.dumps({**asdict(CARD), "clean": {"lowercase": "maybe"}}), "lowercase"),
+    (json.dumps({**CARD_JSON, "colour": "red"}), "colour: unknown field"),
+    (json.dumps({**CARD_JSON, "spec": {k: v for k, v in CARD_JSON["spec"].items() if k != "task"}}),
+     "spec.task: Field required"),
+    (json.dumps({**CARD_JSON, "format_version": 99}), "format_version 99"),
+    (json.dumps({**CARD_JSON, "format_version": 1}), "older tweetgeo: retrain"),
+    (json.dumps(card_json(task="weather")), "spec.task"),
+    (json.dumps(card_json(clean={"lowercase": "maybe"})), "lowercase"),
+    (json.dumps(card_json(n_labels="three")), "n_labels"),
+    (json.dumps(card_json(options={"family": "transformer9000"})), "unknown model family 'transformer9000'"),
+    (json.dumps(card_json(options={"family": "rnn", "cell": "qrnn"})), "cell"),
 ], ids=["garbage", "empty", "binary", "list", "null", "unknown-field", "missing-field",
-        "format-version", "unknown-task", "bad-clean"])
+        "format-version", "old-format", "unknown-task", "bad-clean", "bad-type", "unknown-family",
+        "bad-option"])
 def test_bad_card(run_dir: Path, texts: Path, tmp_path: Path, capsys, card, says) -> None:
     path = run_dir / "card.json"
     path.write_bytes(card if isinstance(card, bytes) else card.encode())

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from specs import tiny_card
 from tweetgeo.cli import main
-from tweetgeo.config import CleanConfig
-from tweetgeo.modelcard import ModelCard, ModelDirError, save_card
+from tweetgeo.modelcard import ModelDirError, save_card
 from tweetgeo.predict import Predictor
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -30,9 +30,7 @@ def lambda_run(tmp_path: Path) -> Path:
     run.mkdir(parents=True)
     keras.Model(inp, {"target": out}).save(run / "model.keras")
     Path(flag).unlink(missing_ok=True)  # building the graph ran the lambda once
-    save_card(ModelCard(run="evil", task="binary", dataset="disaster", family="rnn",
-                        labels="target", features="word2vec", n_labels=2,
-                        clean=CleanConfig().model_dump(), encoder_max_tokens=64), run)
+    save_card(tiny_card(name="evil"), run)
     return run
 
 

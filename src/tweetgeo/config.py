@@ -8,10 +8,14 @@ message naming the key; wrong types and unknown names fail the same way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+
+from tweetgeo.errors import UserError
+from tweetgeo.models import registry
+from tweetgeo.models.registry import FamilyConfig
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -126,50 +130,8 @@ class LabelsConfig(Strict):
 
 
 # --------------------------------------------------------------------------- models
-class _ModelBase(Strict):
-    trainable_embedding: bool = False  # fine-tune the embedding layer (S3 variant)
-
-
-class RNNConfig(_ModelBase):
-    family: Literal["rnn"]
-    cell: Literal["gru", "lstm"] = "gru"
-    units: int = Field(64, ge=1)
-    dropout: float = Field(0.3, ge=0, lt=1)
-    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
-    dense_units: int = Field(16, ge=1)
-
-
-class CNNBiLSTMConfig(_ModelBase):
-    family: Literal["cnn_bilstm"]
-    filters: int = Field(128, ge=1)
-    kernel_sizes: list[int] = [3, 4, 5]
-    lstm_units: int = Field(64, ge=1)
-    dropout: float = Field(0.4, ge=0, lt=1)
-
-
-class AttentionCNNConfig(_ModelBase):
-    family: Literal["attention_cnn"]
-    windows: list[int] = [4, 8]
-    filters: list[int] = [128, 256]
-    multitask: bool = True  # add the (lat, lon) regression head (MTL) or not (STL)
-    regression_weight: float = Field(1.0, ge=0)  # loss weight of the coordinate head
-    dropout: float = Field(0.3, ge=0, lt=1)
-
-
-class EncoderRegressionConfig(_ModelBase):
-    family: Literal["encoder_regression"]
-    hidden: list[int] = [128, 64]
-
-
-class TfidfConfig(_ModelBase):
-    family: Literal["tfidf"]
-    C: float = Field(1.0, gt=0)  # inverse regularisation strength (features: embeddings.tfidf)
-
-
-ModelConfig = Annotated[
-    RNNConfig | CNNBiLSTMConfig | AttentionCNNConfig | EncoderRegressionConfig | TfidfConfig,
-    Field(discriminator="family"),
-]
+# Each family's options live in its module (tweetgeo/models/families/); `models:` entries are parsed
+# by the registry, so a new family needs no change here.
 
 
 # --------------------------------------------------------------------------- training
@@ -195,7 +157,8 @@ class RunConfig(Strict):
     model: str
     labels: Literal["kdtree", "p2c", "region", "target"] = "target"
     features: Literal["word2vec", "glove", "encoder", "tfidf"] = "word2vec"
-    train: dict[str, Any] = {}  # overrides of the `train` section for this run
+    # overrides of the `train` section for this run; `preset: NAME` first applies train_presets.NAME
+    train: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------- all
@@ -206,10 +169,26 @@ class Params(Strict):
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
     encoder: EncoderConfig = EncoderConfig()
     labels: LabelsConfig = LabelsConfig()
-    models: dict[str, ModelConfig]
+    models: dict[str, SerializeAsAny[FamilyConfig]]  # the registry's families, by name
     train: TrainConfig = TrainConfig()
+    train_presets: dict[str, dict[str, Any]] = {}  # named train overrides that runs pick with `preset:`
     evaluate: EvaluateConfig = EvaluateConfig()
     runs: dict[str, RunConfig]
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _families_parse(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        parsed, problems = {}, []
+        for name, entry in value.items():
+            try:
+                parsed[name] = registry.parse_config(entry)
+            except ValueError as err:
+                problems += [f"models.{name}.{problem}" for problem in str(err).split("; ")]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return parsed
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Params:
@@ -219,6 +198,8 @@ class Params(Strict):
             for other in ds.word2vec_corpus:
                 if other not in self.datasets:
                     raise ValueError(f"datasets.{name}.word2vec_corpus: unknown data set {other!r}")
+        for preset, values in self.train_presets.items():
+            _train_overrides(values, f"train_presets.{preset}", self.train)
         for name, run in self.runs.items():
             if run.dataset not in self.datasets:
                 raise ValueError(f"runs.{name}.dataset: unknown data set {run.dataset!r} "
@@ -233,7 +214,12 @@ class Params(Strict):
             if run.features == "encoder" and run.dataset not in self.encoder.datasets:
                 raise ValueError(f"runs.{name}.features: 'encoder' needs {run.dataset!r} "
                                  f"in encoder.datasets")
-            TrainConfig(**{**self.train.model_dump(), **run.train})
+            family = registry.get(self.models[run.model].family)
+            try:
+                family.check(self.models[run.model], "binary" if run.labels == "target" else "geo", run.features)
+            except ValueError as err:
+                raise ValueError(f"runs.{name}: model {run.model!r}: {err}") from None
+            self.train_for(name)
         for ds in self.encoder.datasets:
             if ds not in self.datasets:
                 raise ValueError(f"encoder.datasets: unknown data set {ds!r}")
@@ -252,14 +238,30 @@ class Params(Strict):
         return LabelsConfig(**merged)
 
     def train_for(self, run: str) -> TrainConfig:
-        """The training options of one run (section defaults + its overrides)."""
-        return TrainConfig(**{**self.train.model_dump(), **self.runs[run].train})
+        """The training options of one run: section defaults ← its preset ← its own overrides."""
+        overrides = dict(self.runs[run].train)
+        preset = overrides.pop("preset", None)
+        if preset is not None:
+            if preset not in self.train_presets:
+                raise ValueError(f"runs.{run}.train.preset: unknown preset {preset!r} "
+                                 f"(known: {', '.join(self.train_presets) or 'none'})")
+            overrides = {**self.train_presets[preset], **overrides}
+        return _train_overrides(overrides, f"runs.{run}.train", self.train)
 
-    def model_for(self, run: str) -> ModelConfig:
-        return self.models[self.runs[run].model]
+
+def _train_overrides(overrides: dict[str, Any], where: str, base: TrainConfig) -> TrainConfig:
+    """base with overrides applied; a bad key or value raises ValueError naming `where.key`."""
+    try:
+        return TrainConfig(**{**base.model_dump(), **overrides})
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            key = f"{where}." + ".".join(str(p) for p in e["loc"])
+            problems.append(f"{key}: unknown key" if e["type"] == "extra_forbidden" else f"{key}: {e['msg']}")
+        raise ValueError("; ".join(problems)) from None
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """params.yaml is invalid; the message names the key."""
 
 
@@ -269,6 +271,8 @@ def _format(err: ValidationError, source: str) -> str:
         key = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-after"))
         if e["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key (misspelt? not a parameter of this section)")
+        elif e["type"] == "value_error":  # our validators name the key themselves
+            lines += [f"  {problem}" for problem in e["msg"].removeprefix("Value error, ").split("; ")]
         else:
             lines.append(f"  {key or '(top level)'}: {e['msg']}")
     return "\n".join(lines)

@@ -28,10 +28,25 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tweetgeo.config import DatasetConfig, SplitConfig
-from tweetgeo.schema import CANONICAL, ID, LAT, LON, REGION, SPLIT, SPLITS, TARGET, TEST, TEXT, TRAIN, USER, VALIDATION
+from tweetgeo.errors import UserError
+from tweetgeo.schema import (
+    CANONICAL,
+    ID,
+    LAT,
+    LON,
+    REGION,
+    SPLIT,
+    SPLITS,
+    TARGET,
+    TEST,
+    TEXT,
+    TRAIN,
+    TWEET_SEPARATOR,
+    USER,
+    VALIDATION,
+)
 
 ALL = "all"  # cfg.files key of a file that is split by fractions
-TWEET_SEPARATOR = " ||| "  # GeoText joins a user's tweets with this
 GZIP_MAGIC = b"\x1f\x8b"
 _JSON = json.JSONDecoder()
 DROP_REASONS = {
@@ -49,7 +64,7 @@ DROP_REASONS = {
 }
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """An unusable raw file: "<file>:<line>: <field>: <what is wrong>" (line 0: the whole file)."""
 
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from tweetgeo.config import ConfigError
-    from tweetgeo.datasets import DataError
-    from tweetgeo.modelcard import ModelDirError
-
-    return (ConfigError, DataError, ModelDirError, FileNotFoundError)
+class UserError(ValueError):
+    """Bad input from the user (params, raw data, a model folder); the message names file and field."""
 
 
-USER_ERRORS = _user_errors()
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError)

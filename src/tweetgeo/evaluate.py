@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from tweetgeo import metrics, paths, plots
-from tweetgeo.config import Params
 from tweetgeo.geo import haversine_km
 from tweetgeo.io import read_json, write_csv, write_json, write_parquet
 from tweetgeo.predict import Predictor
 from tweetgeo.rundata import SplitData, load_run_splits
+from tweetgeo.runspec import RunSpec
 from tweetgeo.schema import TEST, VALIDATION
 
 EVAL_SPLITS = (VALIDATION, TEST)
@@ -63,13 +63,15 @@ def split_metrics(table: pd.DataFrame, task: str, resamples: int, seed: int) -> 
     return result
 
 
-def evaluate_run(params: Params, run: str) -> dict:
-    """Predict every labelled validation/test row; write metrics, predictions and plots."""
-    predictor = Predictor(paths.model_dir(run), params.evaluate.decoding_top_k)
-    task = predictor.card.task
-    splits = load_run_splits(params, run)
-    result: dict = {"run": run, "dataset": predictor.card.dataset, "model": params.runs[run].model,
-                    "labels": predictor.card.labels, "features": predictor.card.features}
+def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
+    """Predict every labelled validation/test row with the trained model; write metrics, predictions
+    and plots. `bootstrap`: resamples for the 95% CIs (0: none)."""
+    run = spec.name
+    predictor = Predictor(paths.model_dir(run))
+    task = spec.task
+    splits = load_run_splits(spec)
+    result: dict = {"run": run, "dataset": spec.dataset, "model": spec.model,
+                    "labels": spec.labels, "features": spec.features}
     tables = {}
     for name in EVAL_SPLITS:
         if name not in splits:
@@ -82,11 +84,11 @@ def evaluate_run(params: Params, run: str) -> dict:
         labelled = split.subset(split.labelled) if task == "binary" else split
         table = prediction_table(labelled, predicted[split.labelled] if task == "binary"
                                  else predicted)
-        write_parquet(table, paths.predictions_dir(run) / f"{name}.parquet")
-        result[name] = split_metrics(table, task, params.evaluate.bootstrap, params.seed)
+        write_parquet(table, paths.predictions(run, name))
+        result[name] = split_metrics(table, task, bootstrap, spec.seed)
         result[name]["rows"] = len(table)
         tables[name] = table
-    cv = paths.model_dir(run) / "cv.json"
+    cv = paths.cv_summary(paths.model_dir(run))
     if cv.exists():  # k-fold cross-validation on the train split (train.cv_folds)
         result["cv"] = read_json(cv)
     write_json(result, paths.metrics_file(run))
@@ -103,7 +105,7 @@ def _write_submission(run: str, split: SplitData, predicted: pd.DataFrame) -> No
 
 def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd.DataFrame]) -> None:
     out = paths.plots_dir(run)
-    history = paths.model_dir(run) / "history.csv"
+    history = paths.history(paths.model_dir(run))
     if history.exists():
         plots.training_curves(pd.read_csv(history), out / "training_curves.png", run)
     table = tables.get(TEST, tables.get(VALIDATION))

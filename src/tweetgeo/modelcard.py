@@ -1,77 +1,66 @@
-"""card.json: what a trained run directory is, so predict can rebuild its inputs."""
+"""card.json: the saved form of a run's RunSpec plus what training learned (number of labels).
+
+A trained run directory is answerable on its own: ``tweetgeo predict`` cleans, featurises and
+decodes exactly as the run did, because everything it needs is in the card.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
 
-from tweetgeo.config import CleanConfig, Params
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tweetgeo import paths
+from tweetgeo.errors import UserError
 from tweetgeo.io import read_json, write_json
+from tweetgeo.runspec import RunSpec
 
-CARD = "card.json"
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ModelCard:
-    run: str
-    task: str  # "binary" (disaster) or "geo"
-    dataset: str
-    family: str  # architecture family (rnn, cnn_bilstm, attention_cnn, encoder_regression, tfidf)
-    labels: str  # label scheme
-    features: str  # word2vec | glove | encoder | tfidf
-    n_labels: int
-    clean: dict[str, Any]  # CleanConfig used on the training text: predict cleans the same way
-    encoder_max_tokens: int
-    format_version: int = FORMAT_VERSION
-
-    @classmethod
-    def for_run(cls, params: Params, run: str, task: str, n_labels: int) -> ModelCard:
-        cfg = params.runs[run]
-        return cls(run=run, task=task, dataset=cfg.dataset, family=params.model_for(run).family,
-                   labels=cfg.labels, features=cfg.features, n_labels=n_labels,
-                   clean=params.clean_for(cfg.dataset).model_dump(),
-                   encoder_max_tokens=params.encoder.max_tokens)
-
-    @property
-    def clean_config(self) -> CleanConfig:
-        return CleanConfig(**self.clean)
+FORMAT_VERSION = 2  # 1: flat fields before the run spec (tweetgeo ≤ 0.1 of issue 9); retrain those
 
 
-class ModelDirError(ValueError):
+class ModelDirError(UserError):
     """A model directory that cannot be used; the message names the file."""
 
 
+class ModelCard(BaseModel):
+    """What a trained run directory is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: int = FORMAT_VERSION
+    spec: RunSpec
+    n_labels: int = Field(ge=2)  # classes of the model's label output (2 for the binary target)
+
+
 def save_card(card: ModelCard, model_dir: Path) -> None:
-    write_json(asdict(card), Path(model_dir) / CARD)
+    write_json(card.model_dump(mode="json"), paths.card(model_dir))
 
 
 def load_card(model_dir: Path) -> ModelCard:
-    """Read and check card.json; a clear error when it is missing or not ours."""
-    path = Path(model_dir) / CARD
+    """Read and check card.json; a clear error when it is missing, damaged, old or not ours."""
+    path = paths.card(model_dir)
     if not Path(model_dir).is_dir():
         raise ModelDirError(f"{model_dir}: not a directory (expected a trained run, models/<run>)")
     if not path.exists():
         raise ModelDirError(f"{path}: missing — {model_dir} is not a tweetgeo run directory")
     try:
         data = read_json(path)
-        if not isinstance(data, dict):
-            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        known = {f.name for f in fields(ModelCard)}
-        unknown = set(data) - known
-        if unknown:
-            raise ModelDirError(f"{path}: unknown fields {sorted(unknown)}")
-        card = ModelCard(**data)
-        card.clean_config  # noqa: B018  (the cleaning predict repeats must be valid)
-    except ModelDirError:
-        raise
-    except (ValueError, TypeError) as err:
-        reason = " ".join(str(err).split())  # pydantic's message spans lines
-        raise ModelDirError(f"{path}: unreadable model card ({reason[:300]})") from None
-    if card.format_version != FORMAT_VERSION:
-        raise ModelDirError(f"{path}: format_version {card.format_version}, "
-                            f"this tweetgeo reads {FORMAT_VERSION}")
-    if card.task not in ("binary", "geo"):
-        raise ModelDirError(f"{path}: task {card.task!r}, expected 'binary' or 'geo'")
-    return card
+    except (ValueError, OSError) as err:
+        raise ModelDirError(f"{path}: unreadable model card (not JSON: {' '.join(str(err).split())[:200]})") from None
+    if not isinstance(data, dict):
+        raise ModelDirError(f"{path}: unreadable model card (expected a JSON object, got {type(data).__name__})")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelDirError(f"{path}: format_version {version!r}, this tweetgeo reads {FORMAT_VERSION}"
+                            + (" — written by an older tweetgeo: retrain the run (dvc repro)"
+                               if isinstance(version, int) and version < FORMAT_VERSION else ""))
+    try:
+        return ModelCard.model_validate(data)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"])
+            problems.append(f"{key}: unknown field" if e["type"] == "extra_forbidden" else f"{key}: {e['msg']}")
+        raise ModelDirError(f"{path}: unreadable model card ({'; '.join(problems)[:300]})") from None
+    except ValueError as err:  # the registry: an unknown family
+        raise ModelDirError(f"{path}: unreadable model card ({' '.join(str(err).split())[:300]})") from None

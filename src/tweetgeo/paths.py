@@ -42,12 +42,66 @@ def labels_dir(dataset: str) -> Path:
     return Path("data/labels") / dataset
 
 
+def label_assignments(dataset: str, scheme: str) -> Path:
+    """id → label of every row with coordinates (or a target), one file per scheme."""
+    return labels_dir(dataset) / f"{scheme}.parquet"
+
+
+def label_points(dataset: str, scheme: str) -> Path:
+    """The scheme's labels: label, lat, lon, name, n_train."""
+    return labels_dir(dataset) / f"{scheme}_points.csv"
+
+
 def labels_report_dir() -> Path:
     return Path("reports/labels")
 
 
+def label_report(dataset: str, scheme: str) -> Path:
+    """Statistics of one label scheme (its error floor); the map is the same name with .png."""
+    return labels_report_dir() / dataset / f"{dataset}-{scheme}.json"
+
+
+def encoder_vectors(dataset: str) -> Path:
+    return features_dir(dataset, "encoder") / "vectors.npz"
+
+
 def model_dir(run: str) -> Path:
     return Path("models") / run
+
+
+# --- inside a trained run directory (models/<run>, or any folder `tweetgeo predict` is given)
+def card(model_directory: Path) -> Path:
+    """The run spec the model was trained with: written last, so a folder without it is unfinished."""
+    return Path(model_directory) / "card.json"
+
+
+def keras_model(model_directory: Path) -> Path:
+    return Path(model_directory) / "model.keras"
+
+
+def tfidf_model(model_directory: Path) -> Path:
+    """Folder of the TF-IDF yardstick's vectorisers and coefficients."""
+    return Path(model_directory) / "tfidf"
+
+
+def model_label_points(model_directory: Path) -> Path:
+    """Copy of the scheme's label points, so a model folder answers on its own."""
+    return Path(model_directory) / "label_points.csv"
+
+
+def history(model_directory: Path) -> Path:
+    """Every epoch's losses and metrics, also across a resume."""
+    return Path(model_directory) / "history.csv"
+
+
+def train_summary(model_directory: Path) -> Path:
+    """Wall time, rows, epochs, best epoch, parameters, device."""
+    return Path(model_directory) / "train_summary.json"
+
+
+def cv_summary(model_directory: Path) -> Path:
+    """k-fold cross-validation mean ± std (train.cv_folds)."""
+    return Path(model_directory) / "cv.json"
 
 
 def training_log_dir(run: str) -> Path:
@@ -65,6 +119,11 @@ def metrics_file(run: str) -> Path:
 
 def predictions_dir(run: str) -> Path:
     return Path("reports/predictions") / run
+
+
+def predictions(run: str, split: str) -> Path:
+    """Truth beside prediction for one split (validation, test)."""
+    return predictions_dir(run) / f"{split}.parquet"
 
 
 def plots_dir(run: str) -> Path:

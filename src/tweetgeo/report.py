@@ -11,6 +11,7 @@ from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
 from tweetgeo.metrics import classification_metrics, paired_bootstrap_pvalue
+from tweetgeo.runspec import resolve_run
 
 # Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
 PUBLISHED_GEO = [
@@ -45,7 +46,7 @@ def _digits(column: str) -> int:
 
 
 def _summary(run: str) -> dict:
-    path = paths.model_dir(run) / "train_summary.json"
+    path = paths.train_summary(paths.model_dir(run))
     return read_json(path) if path.exists() else {}
 
 
@@ -77,7 +78,7 @@ def label_floor_table(params: Params) -> str:
              "(test) | floor median km (test) |", "|---|---|---|---|---|---|"]
     for dataset, cfg in params.datasets.items():
         for scheme in cfg.label_schemes:
-            path = paths.labels_report_dir() / dataset / f"{dataset}-{scheme}.json"
+            path = paths.label_report(dataset, scheme)
             if scheme == "target" or not path.exists():
                 continue
             stats = read_json(path)
@@ -91,7 +92,7 @@ def label_floor_table(params: Params) -> str:
 
 
 def _predictions(run: str, split: str) -> pd.DataFrame | None:
-    path = paths.predictions_dir(run) / f"{split}.parquet"
+    path = paths.predictions(run, split)
     return pd.read_parquet(path) if path.exists() else None
 
 
@@ -104,19 +105,20 @@ def _median_error(_truth: np.ndarray, errors: np.ndarray) -> float:
 
 
 def comparison_pairs(params: Params, runs: list[str]) -> list[tuple[str, str]]:
-    """(A, B) pairs worth a significance test: every run vs its data set's TF-IDF yardstick,
-    and each multi-task run vs the single-task run on the same labels and features (S2)."""
+    """(A, B) pairs worth a significance test: every run vs its data set's yardstick family, and a
+    family's ablation (S2: multi-task on vs off) on the same labels and features."""
+    specs = {run: resolve_run(params, run) for run in runs}
     pairs = []
-    for a in runs:
-        ca, ma = params.runs[a], params.model_for(a)
-        for b in runs:
-            cb, mb = params.runs[b], params.model_for(b)
-            if a == b or ca.dataset != cb.dataset:
+    for a, sa in specs.items():
+        for b, sb in specs.items():
+            if a == b or sa.dataset != sb.dataset:
                 continue
-            yardstick = mb.family == "tfidf" and ma.family != "tfidf"
-            mtl_vs_stl = (ma.family == mb.family == "attention_cnn" and ma.multitask
-                          and not mb.multitask and (ca.labels, ca.features) == (cb.labels, cb.features))
-            if yardstick or mtl_vs_stl:
+            yardstick = sb.family.yardstick and not sa.family.yardstick
+            switch = sa.family.ablation
+            ablation = (switch is not None and sa.family is sb.family
+                        and getattr(sa.options, switch) and not getattr(sb.options, switch)
+                        and (sa.labels, sa.features) == (sb.labels, sb.features))
+            if yardstick or ablation:
                 pairs.append((a, b))
     return pairs
 
@@ -221,7 +223,7 @@ def write_report(params: Params) -> None:
         outcome_samples(params, binary, "validation"), "",
         "## Where things are", "",
         "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
-        "- label schemes: `reports/labels/<dataset>-<scheme>.json|png`; embeddings coverage: "
+        "- label schemes: `reports/labels/<dataset>/<dataset>-<scheme>.json|png`; embeddings coverage: "
         "`reports/embeddings/`",
         "- per run: `reports/plots/<run>/` (training curves, confusion matrix, per-label bars, "
         "error map), `reports/training/<run>/` (dvclive), `reports/predictions/<run>/`", "",

@@ -10,6 +10,7 @@ LON = "lon"  # float degrees, -180..180
 TARGET = "target"  # Int64 0/1 (disaster), missing where unlabelled
 SPLIT = "split"  # one of SPLITS
 REGION = "region"  # Int64: Yachay's source region (0–122), missing elsewhere
+TWEET_SEPARATOR = " ||| "  # joins one GeoText user's tweets into their document (text cleaning drops it)
 RAW_TEXT = "raw_text"  # clean stage keeps the original text beside the cleaned one
 
 TRAIN, VALIDATION, TEST = "train", "validation", "test"

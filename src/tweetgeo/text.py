@@ -22,9 +22,10 @@ from nltk.tokenize.casual import URLS
 
 from tweetgeo import schema
 from tweetgeo.config import CleanConfig
+from tweetgeo.schema import TWEET_SEPARATOR
 
 NLTK_DATA_ENV = "TWEETGEO_NLTK_DATA"
-TWEET_SEPARATOR = "|||"  # GeoText joins a user's tweets with " ||| "
+_SEPARATOR = TWEET_SEPARATOR.strip()  # also when spaces around it were lost
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
 
@@ -86,7 +87,7 @@ def wordnet_lemmatizer() -> Callable[[str], str]:
 
 def raw_tokens(text: Any) -> list[str]:
     """Whitespace tokens of the uncleaned text (GeoText separators left out): the 'before' view."""
-    return _as_text(text).replace(TWEET_SEPARATOR, " ").split()
+    return _as_text(text).replace(_SEPARATOR, " ").split()
 
 
 def _as_text(value: Any) -> str:
@@ -130,7 +131,7 @@ class TextCleaner:
         if self.cfg.emoji != "keep":
             replace = " " if self.cfg.emoji == "remove" else _emoji_name
             text = _MAYBE_EMOJI.sub(lambda m: emoji.replace_emoji(m.group(), replace=replace), text)
-        return text.translate(_NORMALISE).replace(TWEET_SEPARATOR, " ")
+        return text.translate(_NORMALISE).replace(_SEPARATOR, " ")
 
     def _clean_token(self, tok: str) -> str | None:
         """One token after the configured rules, or None when it is dropped."""

@@ -1,13 +1,10 @@
-"""Shared building blocks: raw-text input → embedding, attention pooling, output heads, compile."""
+"""Shared building blocks: raw-text input → embedding, attention pooling, output heads."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
 from keras import ops
-
-from tweetgeo.config import TrainConfig
-from tweetgeo.models.losses import euclidean_unit_loss
 
 RANDOM_EMBEDDING_DIM = 100  # width of the trainable embedding used when no matrix is given
 TASKS = ("binary", "geo")
@@ -113,26 +110,3 @@ def output_heads(x: keras.KerasTensor, *, task: str, n_labels: int, coords: bool
     if coords:
         outputs["coords"] = keras.layers.Dense(2, activation="sigmoid", dtype="float32", name="coords")(x)
     return outputs
-
-
-def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
-    """The optimizer named by train.optimizer at train.learning_rate."""
-    kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
-    return kinds[train.optimizer](learning_rate=train.learning_rate)
-
-
-def compile_model(model: keras.Model, *, task: str, n_labels: int, train: TrainConfig,
-                  regression_weight: float = 1.0) -> keras.Model:
-    """Compile a model built with output_heads: losses and metrics per output name."""
-    if task == "binary":
-        losses, metrics, weights = {"target": "binary_crossentropy"}, {"target": ["accuracy"]}, None
-    else:
-        top5 = keras.metrics.SparseTopKCategoricalAccuracy(k=min(5, n_labels), name="top5")
-        losses = {"label": "sparse_categorical_crossentropy"}
-        metrics = {"label": ["accuracy", top5]}
-        weights = None
-        if "coords" in model.output_names:
-            losses["coords"] = euclidean_unit_loss
-            weights = {"label": 1.0, "coords": float(regression_weight)}
-    model.compile(optimizer=make_optimizer(train), loss=losses, metrics=metrics, loss_weights=weights)
-    return model

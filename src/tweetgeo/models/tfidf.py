@@ -15,12 +15,12 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from tweetgeo.config import TfidfConfig, TfidfFeaturesConfig
+from tweetgeo.config import TfidfFeaturesConfig
 
 SGD_MAX_EPOCHS = 15  # passes over the data; SGD stops earlier when the loss stops improving
 SGD_TOL = 1e-4
 N_JOBS = 2  # one-vs-rest classes trained in parallel threads (deterministic: seeds drawn up front)
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 Vectorizers = dict[str, TfidfVectorizer]
 
 
@@ -86,8 +86,8 @@ def load_vectorizers(directory: Path) -> Vectorizers:
 class TfidfLinear:
     """Fitted TF-IDF vectorisers + one-vs-rest logistic regression (SGD, log loss)."""
 
-    def __init__(self, cfg: TfidfConfig, vectorizers: Vectorizers, seed: int = 42):
-        self.cfg, self.seed, self.vectorizers = cfg, seed, vectorizers
+    def __init__(self, C: float, vectorizers: Vectorizers, seed: int = 42):
+        self.C, self.seed, self.vectorizers = C, seed, vectorizers
         self.coef_: np.ndarray | None = None  # (n_classes or 1, n_features)
         self.intercept_: np.ndarray | None = None
         self.classes_: np.ndarray | None = None
@@ -95,7 +95,7 @@ class TfidfLinear:
     def fit(self, texts: Iterable[str], y: np.ndarray) -> TfidfLinear:
         """Fit the classifier on training texts and integer labels."""
         x = transform(self.vectorizers, texts)
-        clf = SGDClassifier(loss="log_loss", alpha=1.0 / (self.cfg.C * x.shape[0]),
+        clf = SGDClassifier(loss="log_loss", alpha=1.0 / (self.C * x.shape[0]),
                             max_iter=SGD_MAX_EPOCHS, tol=SGD_TOL, random_state=self.seed,
                             n_jobs=N_JOBS)
         clf.fit(x, np.asarray(y))
@@ -129,7 +129,7 @@ class TfidfLinear:
         """JSON + compressed npz (no pickle): vectorisers, coef, intercept, classes, config."""
         directory = Path(directory)
         save_vectorizers(self.vectorizers, directory)
-        meta = {"format": FORMAT_VERSION, "seed": self.seed, "config": self.cfg.model_dump(mode="json")}
+        meta = {"format": FORMAT_VERSION, "seed": self.seed, "C": self.C}
         (directory / "tfidf.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         np.savez_compressed(directory / "linear.npz", coef=self.coef_, intercept=self.intercept_,
                             classes=self.classes_)
@@ -142,7 +142,7 @@ class TfidfLinear:
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{directory}/tfidf.json: format {meta.get('format')}, "
                              f"expected {FORMAT_VERSION}")
-        model = cls(TfidfConfig(**meta["config"]), load_vectorizers(directory), seed=meta["seed"])
+        model = cls(float(meta["C"]), load_vectorizers(directory), seed=meta["seed"])
         with np.load(directory / "linear.npz", allow_pickle=False) as data:
             model.coef_, model.intercept_ = data["coef"], data["intercept"]
             model.classes_ = data["classes"]

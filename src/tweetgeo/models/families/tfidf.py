@@ -1,0 +1,46 @@
+"""The yardstick: the embed stage's TF-IDF word (+ char) n-grams → one-vs-rest logistic regression."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from tweetgeo import paths
+from tweetgeo.models.registry import Family, FamilyConfig, Fitted, Task, register
+
+
+class TfidfConfig(FamilyConfig):
+    family: Literal["tfidf"]
+    C: float = Field(1.0, gt=0)  # inverse regularisation strength (features: embeddings.tfidf)
+
+
+class TfidfLinearFamily(Family):
+    """scikit-learn, no Keras; the vectorisers are the embed stage's features; saved as JSON + npz."""
+
+    name, config, features = "tfidf", TfidfConfig, ("tfidf",)
+    yardstick = True
+
+    def fit(self, spec, n_labels, train, val, callbacks) -> Fitted:
+        from tweetgeo.models.tfidf import TfidfLinear, load_vectorizers
+
+        vectorizers = load_vectorizers(paths.features_dir(spec.dataset, "tfidf"))
+        model = TfidfLinear(spec.options.C, vectorizers, seed=spec.seed).fit(train.inputs, train.labels)
+        return Fitted(model, {"parameters": model.parameter_count(), "epochs_run": 1, "best_epoch": 1})
+
+    def save(self, model, directory: Path) -> None:
+        model.save(paths.tfidf_model(directory))
+
+    def load(self, directory: Path, task: Task, n_labels: int):
+        from tweetgeo.models.tfidf import TfidfLinear
+
+        return TfidfLinear.load(paths.tfidf_model(directory))
+
+    def scores(self, model, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:
+        proba = model.predict_proba(inputs)
+        return {"target": proba[:, 1]} if task == "binary" else {"label": proba}
+
+
+FAMILY = register(TfidfLinearFamily())
