@@ -25,7 +25,7 @@ VOCAB = ["fire", "flood", "evacuate", "sunny", "brunch", "today"]
 CARD = ModelCard(run="tiny", task="binary", dataset="disaster", family="rnn", labels="target",
                  features="word2vec", n_labels=2, clean=CleanConfig().model_dump(),
                  encoder_max_tokens=64)
-BINARY_COLUMNS = ["id", "probability", "target"]
+BINARY_COLUMNS = ["id", "probability", "target", "empty_after_cleaning"]
 
 
 @pytest.fixture(scope="module")
