@@ -132,7 +132,8 @@ def test_geotext_full_text_aggregates_per_user(tmp_path: Path, encoding: str) ->
         "split": "train", "rows_read": 4, "rows_kept": 2, "messages_kept": 4, "dropped": {},
         "encoding": encoding, "fallback_lines": 0 if encoding == "utf-8" else 4,
         "warnings": [] if encoding == "utf-8" else
-        [f"{tmp_path / 'full_text.txt'}: 4 line(s) not valid UTF-8, read as latin-1 (line 1, 2, 3, 4)"]}
+        [f"{tmp_path / 'full_text.txt'}: 4 line(s) not valid UTF-8, their invalid bytes read as "
+         "latin-1 (line 1, 2, 3, 4)"]}
 
 
 def kaggle_csv(path: Path, n: int, labelled: bool = True, start: int = 0) -> str:

@@ -4,9 +4,10 @@ Every reader validates row by row: a bad row is dropped and counted by reason
 (see DROP_REASONS), a file that cannot be used at all raises DataError with a
 one-line message "<file>:<line>: <field>: <what is wrong>" (line 0 = the file
 as a whole). Gzip is recognised by its magic number, so every reader also
-accepts an uncompressed file. Text is decoded line by line: UTF-8 first, then the declared
-fallback FALLBACK_ENCODING for a line that is not UTF-8; such lines are counted
-("fallback_lines") and named in a warning of the report. A UTF-16/32 file is read by its
+accepts an uncompressed file. Text is decoded line by line as UTF-8; in a line that is not
+valid UTF-8 each invalid byte is read with the declared fallback FALLBACK_ENCODING (its valid
+UTF-8 characters stay as they are); such lines are counted ("fallback_lines") and named in a
+warning of the report. A UTF-16/32 file is read by its
 byte-order mark; UTF-16 without one is refused.
 """
 
@@ -40,6 +41,17 @@ FALLBACK_ENCODING = "latin-1"  # the declared fallback of a line that is not UTF
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
               (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 SAMPLE_LINES = 10  # fallback line numbers named in a warning
+_FALLBACK_ERRORS = "tweetgeo.fallback"
+
+
+def _fallback_bytes(err: UnicodeError) -> tuple[str, int]:
+    """codecs error handler: the bytes UTF-8 rejected, read as FALLBACK_ENCODING."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return err.object[err.start:err.end].decode(FALLBACK_ENCODING), err.end
+
+
+codecs.register_error(_FALLBACK_ERRORS, _fallback_bytes)
 _JSON = json.JSONDecoder()
 DROP_REASONS = {
     "bad_json": "a JSON Lines line that is not a JSON object (or not UTF-8)",
@@ -114,12 +126,13 @@ class _Text:
             return []
         shown = ", ".join(map(str, self.fallback[:SAMPLE_LINES]))
         more = ", …" if len(self.fallback) > SAMPLE_LINES else ""
-        return [f"{path}: {len(self.fallback)} line(s) not valid UTF-8, read as "
+        return [f"{path}: {len(self.fallback)} line(s) not valid UTF-8, their invalid bytes read as "
                 f"{FALLBACK_ENCODING} (line {shown}{more})"]
 
 
 def _decode(data: bytes, path: Path | str) -> _Text:
-    """Bytes → text, line by line: UTF-8 (a BOM removed) where valid, else FALLBACK_ENCODING.
+    """Bytes → text, line by line: UTF-8 (a BOM removed); in a line that is not valid UTF-8 the
+    invalid bytes are read as FALLBACK_ENCODING (never fails).
 
     A UTF-16/32 byte-order mark decodes the whole file with that codec; UTF-16 without a
     byte-order mark (NUL in every other byte of the first line) is a DataError.
@@ -146,7 +159,8 @@ def _decode(data: bytes, path: Path | str) -> _Text:
             line = raw.decode("utf-8")
             wide_utf8 = wide_utf8 or not raw.isascii()
         except UnicodeDecodeError:
-            line = raw.decode(FALLBACK_ENCODING)
+            line = raw.decode("utf-8", errors=_FALLBACK_ERRORS)
+            wide_utf8 = wide_utf8 or line != raw.decode(FALLBACK_ENCODING)
             fallback.append(number)
         lines.append(line)
     encoding = f"utf-8+{FALLBACK_ENCODING}" if wide_utf8 else FALLBACK_ENCODING

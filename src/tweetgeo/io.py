@@ -4,7 +4,9 @@ Every output goes to a temporary file beside the target and is renamed over it o
 the writer succeeded. A target that is not a regular file (a device such as /dev/full or
 /dev/stdout, a named pipe) is never renamed over: it is written to directly, so its own
 errors (ENOSPC, EPIPE) reach the caller. Any failure to write raises WriteError, one line
-naming the target; the previous file, if any, is left as it was.
+naming the target; the previous file, if any, is left as it was. A SIGTERM during a write
+removes the temporary file before the process dies (a SIGKILL cannot be caught: it may leave
+a hidden `.<name>.*.tmp` beside the target, never a half target).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +31,33 @@ TMP_SUFFIX = ".tmp"
 # errno of failures that are about the place written to, not about the data (shown as one line)
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
                  errno.EISDIR, errno.ENOTDIR, errno.EFBIG, errno.EPIPE, errno.ENAMETOOLONG, errno.ELOOP}
+
+
+_LIVE: set[str] = set()  # temporary files being written (removed on SIGTERM)
+
+
+def _remove_live_and_die(signum: int, _frame: Any) -> None:
+    """SIGTERM while temporary files exist: remove them, then die of the signal as usual."""
+    for tmp in list(_LIVE):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _track(tmp: str, live: bool) -> None:
+    """Register (or forget) a temporary file; while any is registered, and nobody else handles
+    SIGTERM, a SIGTERM removes them before the process dies (SIGKILL cannot be caught)."""
+    (_LIVE.add if live else _LIVE.discard)(tmp)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    current = signal.getsignal(signal.SIGTERM)
+    if _LIVE and current is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _remove_live_and_die)
+    elif not _LIVE and current is _remove_live_and_die:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class WriteError(OSError):
@@ -48,8 +79,9 @@ def _special(path: Path) -> bool:
 
 
 def check_writable(path: Path) -> None:
-    """Raise WriteError now when `path` clearly cannot be written (before any work is done):
-    it is a directory, a folder on its way is a file, or its folder is not writable."""
+    """Raise WriteError now when `path` cannot be written (before any work is done): it is a
+    directory, a folder on its way is a file, or no file can be created in its folder (tried:
+    a temporary file is created and removed, which also catches read-only mounts and root)."""
     path = Path(path)
     if path.is_dir():
         raise WriteError(f"{path}: cannot write (is a directory)")
@@ -58,14 +90,16 @@ def check_writable(path: Path) -> None:
             raise WriteError(f"{path}: cannot write (permission denied)")
         return
     folder = path.parent
-    while not folder.exists():  # the first existing folder on the way must be a writable folder
-        if folder.is_symlink() or folder == folder.parent:
-            break
-        folder = folder.parent
-    if folder.exists() and not folder.is_dir():
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent  # the first existing folder on the way will hold the new ones
+    if not folder.is_dir():
         raise WriteError(f"{path}: cannot write ({folder} is not a directory)")
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-        raise WriteError(f"{path}: cannot write (directory {folder} is not writable)")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=folder)
+    except OSError as err:
+        raise _write_error(path, err) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextmanager
@@ -94,6 +128,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         if isinstance(err, FileExistsError) or err.errno == errno.ENOTDIR:
             raise WriteError(f"{path}: cannot write (a folder on its path is a file)") from None
         raise _write_error(path, err) from None
+    _track(tmp, True)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are ordinary files
@@ -105,6 +140,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _track(tmp, False)
 
 
 def write_json(data: Any, path: Path) -> None:
