@@ -145,6 +145,24 @@ def test_atomic_writer_writes_devices_directly() -> None:
     assert Path("/dev/null").is_char_device()
 
 
+def test_links_are_kept_and_their_targets_written(tmp_path: Path) -> None:
+    """A link to a file: the file gets the new content, the link stays a link. A link into
+    /proc (as /dev/stdout is) is written through, never renamed over."""
+    (tmp_path / "real.csv").write_text("old\n")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
+    write_csv(pd.DataFrame({"x": [1]}), tmp_path / "link.csv")
+    assert (tmp_path / "link.csv").is_symlink() and (tmp_path / "real.csv").read_text() == "x\n1\n"
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("no /proc")
+    (tmp_path / "stdout").symlink_to("/proc/self/fd/1")
+    child = ("import pandas as pd, sys\nfrom tweetgeo.io import write_csv\n"
+             "write_csv(pd.DataFrame({'x': [1, 2]}), sys.argv[1])\n")
+    with (tmp_path / "captured.txt").open("w") as captured:
+        subprocess.run([sys.executable, "-c", child, str(tmp_path / "stdout")], stdout=captured, check=True)
+    assert (tmp_path / "stdout").is_symlink() and os.readlink(tmp_path / "stdout") == "/proc/self/fd/1"
+    assert (tmp_path / "captured.txt").read_text() == "x\n1\n2\n" and leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EIO])
 def test_atomic_writer_names_the_target_on_write_errors(tmp_path: Path, err: int) -> None:
     target = tmp_path / "t.csv"

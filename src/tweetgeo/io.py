@@ -78,6 +78,14 @@ def _special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
+def _direct(path: Path) -> bool:
+    """Written in place, never renamed over: devices, pipes, and paths into /dev or /proc
+    (such as /dev/stdout, which is a link to /proc/self/fd/1)."""
+    if _special(path):
+        return True
+    return any(name.startswith(("/dev/", "/proc/")) for name in (str(path), os.path.realpath(path)))
+
+
 def check_writable(path: Path) -> None:
     """Raise WriteError now when `path` cannot be written (before any work is done): it is a
     directory, a folder on its way is a file, or no file can be created in its folder (tried:
@@ -85,10 +93,12 @@ def check_writable(path: Path) -> None:
     path = Path(path)
     if path.is_dir():
         raise WriteError(f"{path}: cannot write (is a directory)")
-    if _special(path):
-        if not os.access(path, os.W_OK):
+    if _direct(path):
+        if path.exists() and not os.access(path, os.W_OK):
             raise WriteError(f"{path}: cannot write (permission denied)")
         return
+    if path.is_symlink():  # a link to a file: the file is replaced, the link kept
+        path = Path(os.path.realpath(path))
     folder = path.parent
     while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
         folder = folder.parent  # the first existing folder on the way will hold the new ones
@@ -106,11 +116,12 @@ def check_writable(path: Path) -> None:
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it over `path` only on success.
 
-    A `path` that exists and is not a regular file (a device, a pipe) is yielded itself and
-    written directly. WriteError (one line naming `path`) on any failure to write.
+    A `path` that exists and is not a regular file (a device, a pipe), or that leads into /dev
+    or /proc, is yielded itself and written directly. A link to a file replaces the file and
+    keeps the link. WriteError (one line naming `path`) on any failure to write.
     """
     path = Path(path)
-    if _special(path):
+    if _direct(path):
         try:
             yield path
         except OSError as err:
@@ -120,9 +131,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
         return
     if path.is_dir():
         raise WriteError(f"{path}: cannot write (is a directory)")
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
         os.close(fd)
     except OSError as err:
         if isinstance(err, FileExistsError) or err.errno == errno.ENOTDIR:
@@ -132,7 +144,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as err:
         if err.errno in _WRITE_ERRNOS:
             raise _write_error(path, err) from None
