@@ -1,5 +1,7 @@
 """prepare@<dataset>: raw files → canonical table + data-quality report."""
 
+import sys
+
 from _common import main
 from tweetgeo import paths
 from tweetgeo.datasets import load_dataset
@@ -11,7 +13,11 @@ def stage(params, argv):
     frame, quality = load_dataset(name, params.datasets[name], params.seed)
     write_parquet(frame, paths.prepared(name))
     write_json(quality, paths.quality_report(name))
-    print(f"{name}: {len(frame)} rows kept, {quality['dropped_total']} dropped "
+    for entry in quality["files"].values():  # what the readers noticed (encoding fallback, NUL bytes)
+        for warning in entry["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
+    print(f"{name}: {len(frame)} rows kept, {quality['dropped_total']} dropped, "
+          f"{quality['fallback_lines']} line(s) read as {quality['fallback_encoding']} "
           f"(see {paths.quality_report(name)})")
 
 

@@ -85,7 +85,8 @@ def test_embedded_newlines_and_quotes_crlf_bom(tmp_path: Path) -> None:
 def test_latin1_file_falls_back_with_a_warning(tmp_path: Path) -> None:
     frame = read_predict_csv(csv_file(tmp_path, "text\ncafé crème\n".encode("latin-1")))
     assert frame["text"].tolist() == ["café crème"]
-    assert frame.attrs["warnings"] == [f"{tmp_path / 'in.csv'}: not valid UTF-8, read as latin-1"]
+    assert frame.attrs["warnings"] == [
+        f"{tmp_path / 'in.csv'}: 1 line(s) not valid UTF-8, their invalid bytes read as latin-1 (line 2)"]
 
 
 def test_nul_bytes_are_removed_and_counted(tmp_path: Path) -> None:

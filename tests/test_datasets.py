@@ -49,7 +49,8 @@ def test_yachay_canonical_columns_dtypes_and_coordinate_order(tmp_path: Path, ya
     assert (row["text"], row["lat"], row["lon"], row["region"]) == ("tweet 11", 41.25, -71.5, 2)
     assert report["n_distinct_coordinates"] == 10
     assert report["files"]["y.jsonl.gz"] == {"split": "all", "rows_read": 200, "rows_kept": 200,
-                                             "dropped": {}, "encoding": "utf-8", "warnings": []}
+                                             "dropped": {}, "encoding": "utf-8", "fallback_lines": 0,
+                                             "warnings": []}
 
 
 def test_identical_texts_share_a_split(tmp_path: Path, yachay: str) -> None:
@@ -129,7 +130,10 @@ def test_geotext_full_text_aggregates_per_user(tmp_path: Path, encoding: str) ->
     assert (docs.loc["USER_a", "lat"], docs.loc["USER_a", "lon"]) == (40.1, -74.1)
     assert report["files"]["full_text.txt"] == {
         "split": "train", "rows_read": 4, "rows_kept": 2, "messages_kept": 4, "dropped": {},
-        "encoding": encoding, "warnings": []}
+        "encoding": encoding, "fallback_lines": 0 if encoding == "utf-8" else 4,
+        "warnings": [] if encoding == "utf-8" else
+        [f"{tmp_path / 'full_text.txt'}: 4 line(s) not valid UTF-8, their invalid bytes read as "
+         "latin-1 (line 1, 2, 3, 4)"]}
 
 
 def kaggle_csv(path: Path, n: int, labelled: bool = True, start: int = 0) -> str:
@@ -189,7 +193,8 @@ def test_real_row_counts(real: dict[str, tuple[pd.DataFrame, dict]]) -> None:
     assert yachay["files"]["data/raw/yachay/yachay_regions.jsonl.gz"]["rows_read"] == 584046
     assert yachay["rows"] == 60000 and yachay["dropped_total"] == 0
     assert geotext["rows"] == 1895
-    assert geotext["files"]["data/raw/geotext/user_info.dev.gz"]["encoding"] == "latin-1"
+    dev = geotext["files"]["data/raw/geotext/user_info.dev.gz"]
+    assert (dev["encoding"], dev["fallback_lines"]) == ("utf-8+latin-1", 27)  # decoded per line
     assert disaster["rows_by_split"] == {"train": 6090, "validation": 1523, "test": 3263}
     assert all(real[name][0]["id"].is_unique for name in real)
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for op
 
 VOCAB = ["fire", "flood", "evacuate", "sunny", "brunch", "today"]
 CARD = tiny_card()
-BINARY_COLUMNS = ["id", "probability", "target"]
+BINARY_COLUMNS = ["id", "probability", "target", "empty_after_cleaning"]
 
 
 @pytest.fixture(scope="module")

@@ -286,13 +286,95 @@ def parse_params(data: dict[str, Any], source: str = "params") -> Params:
         raise ConfigError(_format(err, source)) from None
 
 
-def load_params(path: str | Path = PARAMS_FILE) -> Params:
-    """Read and validate params.yaml."""
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader (no !!python tags: plain data only)."""
+
+
+def _mark(path: Path, err: yaml.MarkedYAMLError) -> str:
+    mark = err.problem_mark or err.context_mark
+    where = f"{path}:{mark.line + 1}" if mark is not None else f"{path}:0"
+    what = " ".join(f"{err.context or ''} {err.problem or ''}".split())
+    return f"{where}: YAML: {what}"
+
+
+def _check_duplicates(node: yaml.Node, path: Path, key: tuple[str, ...], seen: set[int]) -> None:
+    """ConfigError naming the first key given twice in one mapping (YAML would keep the last)."""
+    if id(node) in seen:  # an alias: checked where its anchor was defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if name != "<<" and isinstance(key_node, yaml.ScalarNode):
+                if name in first:
+                    dotted = ".".join((*key, name))
+                    raise ConfigError(f"{path}:{line}: {dotted}: duplicate key "
+                                      f"(first on line {first[name]}); give each key once")
+                first[name] = line
+            _check_duplicates(value_node, path, (*key, name) if name != "<<" else key, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicates(item, path, (*key, str(i)), seen)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file strictly: UTF-8, no Python tags, no duplicate keys → plain data.
+
+    Every problem is a one-line ConfigError "<file>:<line>: …".
+    """
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path}: parameter file not found")
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: parameter file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a parameter file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[err.start]:02x}); "
+                          "save the file as UTF-8") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_duplicates(node, path, (), set())
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        raise ConfigError(_mark(path, err)) from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}:0: YAML: {' '.join(str(err).split())}") from None
+    finally:
+        loader.dispose()
+
+
+def _check_split_shares(params: Params, source: str) -> None:
+    """The validation and test shares carved out of one file must leave rows for training."""
+    for name, ds in params.datasets.items():
+        shares = {split: getattr(ds.split, split) for split in ("validation", "test")
+                  if split not in ds.files}
+        if sum(shares.values()) >= 1.0:
+            given = " + ".join(f"{split} {share}" for split, share in shares.items())
+            raise ConfigError(f"{source}: datasets.{name}.split: {given} = "
+                              f"{sum(shares.values()):g} leaves no rows for training "
+                              "(the shares must sum to less than 1)")
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml (strict YAML: see read_yaml)."""
+    path = Path(path)
+    data = read_yaml(path)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return parse_params(data, str(path))
+        raise ConfigError(f"{path}: expected a mapping at the top level, "
+                          f"found {type(data).__name__}")
+    params = parse_params(data, str(path))
+    _check_split_shares(params, str(path))
+    return params

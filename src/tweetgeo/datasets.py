@@ -4,7 +4,11 @@ Every reader validates row by row: a bad row is dropped and counted by reason
 (see DROP_REASONS), a file that cannot be used at all raises DataError with a
 one-line message "<file>:<line>: <field>: <what is wrong>" (line 0 = the file
 as a whole). Gzip is recognised by its magic number, so every reader also
-accepts an uncompressed file.
+accepts an uncompressed file. Text is decoded line by line as UTF-8; in a line that is not
+valid UTF-8 each invalid byte is read with the declared fallback FALLBACK_ENCODING (its valid
+UTF-8 characters stay as they are); such lines are counted ("fallback_lines") and named in a
+warning of the report. A UTF-16/32 file is read by its
+byte-order mark; UTF-16 without one is refused.
 """
 
 from __future__ import annotations
@@ -25,10 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from tweetgeo.config import DatasetConfig, SplitConfig
-from tweetgeo.errors import UserError
+from tweetgeo.errors import DataError
 from tweetgeo.schema import (
     CANONICAL,
     ID,
@@ -48,6 +51,21 @@ from tweetgeo.schema import (
 
 ALL = "all"  # cfg.files key of a file that is split by fractions
 GZIP_MAGIC = b"\x1f\x8b"
+FALLBACK_ENCODING = "latin-1"  # the declared fallback of a line that is not UTF-8 (never fails)
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+SAMPLE_LINES = 10  # fallback line numbers named in a warning
+_FALLBACK_ERRORS = "tweetgeo.fallback"
+
+
+def _fallback_bytes(err: UnicodeError) -> tuple[str, int]:
+    """codecs error handler: the bytes UTF-8 rejected, read as FALLBACK_ENCODING."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return err.object[err.start:err.end].decode(FALLBACK_ENCODING), err.end
+
+
+codecs.register_error(_FALLBACK_ERRORS, _fallback_bytes)
 _JSON = json.JSONDecoder()
 DROP_REASONS = {
     "bad_json": "a JSON Lines line that is not a JSON object (or not UTF-8)",
@@ -62,10 +80,6 @@ DROP_REASONS = {
     "bad_target": "target not 0 or 1 (blank included) in a file with a target column",
     "duplicate_id": "an id seen before in this data set (the first one is kept)",
 }
-
-
-class DataError(UserError):
-    """An unusable raw file: "<file>:<line>: <field>: <what is wrong>" (line 0: the whole file)."""
 
 
 def _error(path: Path | str, line: int, field_name: str, what: str) -> DataError:
@@ -83,6 +97,7 @@ class _FileRead:
     encoding: str
     warnings: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # format-specific facts for the report
+    fallback_lines: int = 0  # lines that were not UTF-8 and were read as FALLBACK_ENCODING
     rows_kept: int = field(init=False)  # rows in the canonical table (duplicate ids removed)
 
     def __post_init__(self) -> None:
@@ -92,7 +107,7 @@ class _FileRead:
         """The file's entry in the data-quality report."""
         return {"rows_read": self.rows_read, "rows_kept": self.rows_kept,
                 "dropped": dict(sorted(self.dropped.items())), "encoding": self.encoding,
-                "warnings": self.warnings, **self.extra}
+                "fallback_lines": self.fallback_lines, "warnings": self.warnings, **self.extra}
 
 
 # --------------------------------------------------------------------------- bytes and text
@@ -112,13 +127,58 @@ def _read_bytes(path: Path) -> bytes:
         raise _error(path, 0, "file", f"corrupt gzip data ({err})") from None
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Bytes → (text, encoding): UTF-8 (a BOM removed) when valid, else latin-1 (never fails)."""
+@dataclass
+class _Text:
+    """A decoded file: its text, the encoding(s) used and the lines that needed the fallback."""
+
+    text: str
+    encoding: str  # utf-8 | latin-1 (every non-ASCII line) | utf-8+latin-1 | utf-16 | utf-32
+    fallback: list[int]  # 1-based line numbers read as FALLBACK_ENCODING
+
+    def warnings(self, path: Path | str) -> list[str]:
+        if not self.fallback:
+            return []
+        shown = ", ".join(map(str, self.fallback[:SAMPLE_LINES]))
+        more = ", …" if len(self.fallback) > SAMPLE_LINES else ""
+        return [f"{path}: {len(self.fallback)} line(s) not valid UTF-8, their invalid bytes read as "
+                f"{FALLBACK_ENCODING} (line {shown}{more})"]
+
+
+def _decode(data: bytes, path: Path | str) -> _Text:
+    """Bytes → text, line by line: UTF-8 (a BOM removed); in a line that is not valid UTF-8 the
+    invalid bytes are read as FALLBACK_ENCODING (never fails).
+
+    A UTF-16/32 byte-order mark decodes the whole file with that codec; UTF-16 without a
+    byte-order mark (NUL in every other byte of the first line) is a DataError.
+    """
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return _Text(data.decode(codec).removeprefix("\ufeff"), codec, [])
+            except UnicodeDecodeError as err:
+                raise _error(path, 0, "file", f"starts with a {codec} byte-order mark but is not "
+                             f"valid {codec} ({err.reason} at byte {err.start})") from None
+    head = data[:data.find(b"\n") if b"\n" in data[:200] else 200]
+    if len(head) >= 4 and (not any(head[1::2]) or not any(head[0::2])):
+        raise _error(path, 1, "file", "looks like UTF-16 without a byte-order mark (NUL in every "
+                     "other byte); save it as UTF-8")
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _Text(data.decode("utf-8"), "utf-8", [])
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+        pass
+    lines, fallback, wide_utf8 = [], [], False
+    for number, raw in enumerate(data.split(b"\n"), 1):  # b"\n" is never inside a UTF-8/latin-1 character
+        try:
+            line = raw.decode("utf-8")
+            wide_utf8 = wide_utf8 or not raw.isascii()
+        except UnicodeDecodeError:
+            line = raw.decode("utf-8", errors=_FALLBACK_ERRORS)
+            wide_utf8 = wide_utf8 or line != raw.decode(FALLBACK_ENCODING)
+            fallback.append(number)
+        lines.append(line)
+    encoding = f"utf-8+{FALLBACK_ENCODING}" if wide_utf8 else FALLBACK_ENCODING
+    return _Text("\n".join(lines), encoding, fallback)
 
 
 def _text_lines(text: str) -> Iterator[str]:
@@ -224,7 +284,8 @@ def read_yachay_jsonl(path: Path, key: str) -> _FileRead:
 # --------------------------------------------------------------------------- GeoText
 def read_geotext_user_info(path: Path, key: str) -> _FileRead:
     """GeoText user_info.{train,dev,test}.gz: user<TAB>lat<TAB>lon<TAB>tweets joined by " ||| "."""
-    text, encoding = _decode(_read_bytes(path))
+    decoded = _decode(_read_bytes(path), path)
+    text = decoded.text
     rows: list[tuple[str, float, float, str]] = []
     dropped: Counter[str] = Counter()
     n_read = 0
@@ -237,7 +298,8 @@ def read_geotext_user_info(path: Path, key: str) -> _FileRead:
             rows.append(row)
     users, lats, lons, texts = (list(column) for column in zip(*rows)) if rows else ([],) * 4
     frame = _frame(users, texts, users=users, lats=lats, lons=lons)
-    return _require_rows(_FileRead(frame, n_read, dropped, encoding), path)
+    return _require_rows(_FileRead(frame, n_read, dropped, decoded.encoding, decoded.warnings(path),
+                                   fallback_lines=len(decoded.fallback)), path)
 
 
 def _geotext_row(parts: list[str], n_fields: int, *, lat: int, lon: int,
@@ -259,7 +321,8 @@ def read_geotext_full_text(path: Path, key: str) -> _FileRead:
     text = the user's tweets joined by " ||| " in file order; lat/lon = the user's first
     (valid) message's. rows_read and dropped count messages, rows_kept counts users.
     """
-    text, encoding = _decode(_read_bytes(path))
+    decoded = _decode(_read_bytes(path), path)
+    text = decoded.text
     docs: dict[str, tuple[float, float, list[str]]] = {}
     dropped: Counter[str] = Counter()
     n_read = n_kept = 0
@@ -274,7 +337,8 @@ def read_geotext_full_text(path: Path, key: str) -> _FileRead:
     users = list(docs)
     frame = _frame(users, [TWEET_SEPARATOR.join(docs[u][2]) for u in users], users=users,
                    lats=[docs[u][0] for u in users], lons=[docs[u][1] for u in users])
-    read = _FileRead(frame, n_read, dropped, encoding, extra={"messages_kept": n_kept})
+    read = _FileRead(frame, n_read, dropped, decoded.encoding, decoded.warnings(path),
+                     extra={"messages_kept": n_kept}, fallback_lines=len(decoded.fallback))
     return _require_rows(read, path)
 
 
@@ -288,6 +352,7 @@ class _Csv:
     lines: list[int]
     encoding: str
     warnings: list[str]
+    fallback_lines: int = 0
 
     def column(self, name: str) -> list[str]:
         """The values of one column, top to bottom."""
@@ -313,16 +378,17 @@ def _csv_field_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path) -> _Csv:
-    """Parse a CSV: BOM, CRLF and quoted newlines/quotes are fine; NUL bytes are removed (with a
-    warning); non-UTF-8 is read as latin-1 (with a warning); a ragged row or a broken quote is a
-    DataError naming its line. An empty file gives an empty header."""
-    text, encoding = _decode(_read_bytes(path))
-    warnings = [] if encoding == "utf-8" else [f"{path}: not valid UTF-8, read as latin-1"]
+def _read_csv(path: Path, data: bytes | None = None) -> _Csv:
+    """Parse a CSV (its bytes `data` when given, else the file): BOM, CRLF and quoted
+    newlines/quotes are fine; NUL bytes are removed (with a warning); a line that is not UTF-8
+    is read as latin-1 (with a warning); a ragged row or a broken quote is a DataError naming
+    its line. An empty file gives an empty header."""
+    decoded = _decode(_read_bytes(path) if data is None else data, path)
+    text, warnings = decoded.text, decoded.warnings(path)
     if nuls := text.count("\0"):
         text = text.replace("\0", "")
         warnings.append(f"{path}: {nuls} NUL byte(s) removed")
-    table = _Csv([], [], [], encoding, warnings)
+    table = _Csv([], [], [], decoded.encoding, warnings, len(decoded.fallback))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     end = 0
     with _csv_field_limit(len(text)):
@@ -353,17 +419,19 @@ def _add_csv_row(table: _Csv, row: list[str], line: int, path: Path) -> None:
         table.lines.append(line)
 
 
-def read_predict_csv(path: Path) -> pd.DataFrame:
+def read_predict_csv(path: Path, data: bytes | None = None) -> pd.DataFrame:
     """Texts for `tweetgeo predict`: a CSV with a `text` column → frame id, text, other columns.
 
     All columns are kept as strings, `id` first (the file's `id` column, else the data row
     number 1, 2, …), `text` second. An empty or header-only file gives an empty frame. A missing
     `text` column, a ragged row, a broken quote, a blank or duplicate id → DataError naming the
-    line. NUL bytes are removed, and a file that is not UTF-8 is read as latin-1: both are
-    reported in ``frame.attrs["warnings"]``. Gzip is accepted.
+    line. NUL bytes are removed, and a line that is not UTF-8 is read as latin-1: both are
+    reported in ``frame.attrs["warnings"]``. A UTF-16/32 file with a byte-order mark is read;
+    one without is refused. Gzip is accepted. `data`: the file's bytes (e.g. standard input),
+    `path` then only names it in messages.
     """
     path = Path(path)
-    table = _read_csv(path)
+    table = _read_csv(path, data)
     if not table.header:
         frame = pd.DataFrame({ID: pd.Series([], dtype="str"), TEXT: pd.Series([], dtype="str")})
     else:
@@ -412,7 +480,8 @@ def read_kaggle_csv(path: Path, key: str) -> _FileRead:
         targets.append(int(target) if labelled else None)
     ignored = [name for name in table.header if name not in (ID, TEXT, TARGET)]
     read = _FileRead(_frame(ids, texts, targets=targets), len(table.rows), dropped,
-                     table.encoding, table.warnings, {"ignored_columns": ignored})
+                     table.encoding, table.warnings, {"ignored_columns": ignored},
+                     fallback_lines=table.fallback_lines)
     return _require_rows(read, path)
 
 
@@ -445,6 +514,8 @@ def _group_labels(pool: pd.DataFrame, codes: np.ndarray, path: str) -> np.ndarra
 def _carve(pool: pd.DataFrame, split: SplitConfig, shares: list[tuple[str, float]], seed: int,
            path: str) -> np.ndarray:
     """Split name per pool row: each (split, share) of the groups carved out, the rest train."""
+    from sklearn.model_selection import train_test_split  # imported here: slow, and predict never needs it
+
     codes = _group_codes(pool, split.group_by, path)
     labels = _group_labels(pool, codes, path) if split.stratify else None
     n_groups = int(codes.max()) + 1
@@ -520,6 +591,8 @@ def _report(name: str, cfg: DatasetConfig, reads: dict[str, _FileRead],
         "format": cfg.format,
         "files": {cfg.files[key]: {"split": key, **read.summary()} for key, read in reads.items()},
         "dropped_total": sum(sum(read.dropped.values()) for read in reads.values()),
+        "fallback_encoding": FALLBACK_ENCODING,
+        "fallback_lines": sum(read.fallback_lines for read in reads.values()),
         "drop_reasons": {reason: DROP_REASONS[reason]
                          for reason in sorted(set().union(*(r.dropped for r in reads.values())))},
         "rows_valid": sum(read.rows_kept for read in reads.values()),

@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from tweetgeo import schema
+from tweetgeo.io import write_figure
 from tweetgeo.text import raw_tokens
 
 DPI = 100
@@ -30,7 +31,7 @@ SAMPLE_CHARS = 300  # long samples (GeoText documents) are shortened to this
 
 def _save(fig: Figure, path: Path) -> None:
     """Write fig as PNG."""
-    fig.savefig(path, dpi=DPI)
+    write_figure(fig, path, dpi=DPI)
 
 
 def _train_rows(df: pd.DataFrame) -> pd.DataFrame:

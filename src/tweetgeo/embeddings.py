@@ -23,6 +23,7 @@ import pandas as pd
 from gensim.models import KeyedVectors, Word2Vec
 
 from tweetgeo import schema
+from tweetgeo.errors import DataError
 from tweetgeo.io import atomic_path, write_json
 
 if TYPE_CHECKING:  # annotations only: the config module is not needed at run time
@@ -119,7 +120,37 @@ def load_pretrained(cfg: GloveConfig) -> KeyedVectors:
     if not path.is_file():
         raise FileNotFoundError(f"embeddings.glove.path: vector file {path} does not exist")
     no_header = not cfg.binary and not _has_word2vec_header(path)
-    return KeyedVectors.load_word2vec_format(str(path), binary=cfg.binary, no_header=no_header)
+    try:
+        return KeyedVectors.load_word2vec_format(str(path), binary=cfg.binary, no_header=no_header)
+    except (ValueError, UnicodeDecodeError, EOFError, IndexError) as err:
+        line, what = (0, str(err)) if cfg.binary else _first_bad_vector_line(path, not no_header)
+        what = " ".join((what or str(err)).split())[:200]
+        raise DataError(f"{path}:{line}: vectors: {what} (expected "
+                        f"{'word2vec binary' if cfg.binary else 'GloVe or word2vec text'} vectors)") from None
+
+
+def _first_bad_vector_line(path: Path, header: bool) -> tuple[int, str | None]:
+    """(line, what) of the first line of a text vector file that is not "<word> <float> × dim"."""
+    dim = None
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                fields = raw.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
+            except UnicodeDecodeError:
+                return number, "not valid UTF-8"
+            if number == 1 and header:
+                dim = int(fields[1])
+                continue
+            if fields == [""]:
+                return number, "blank line"
+            dim = dim or len(fields) - 1
+            if len(fields) - 1 != dim:
+                return number, f"{len(fields) - 1} numbers, expected {dim}"
+            try:
+                [float(x) for x in fields[1:]]
+            except ValueError:
+                return number, "a value that is not a number"
+    return 0, None
 
 
 # --------------------------------------------------------------------------- matrix

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from tweetgeo import runtime
 from tweetgeo.geo import normalise_coords
@@ -16,6 +14,7 @@ from tweetgeo.models.keras_family import Head, TextInputs, VectorInputs
 from tweetgeo.models.losses import euclidean_unit_loss, haversine_loss
 from tweetgeo.models.registry import FamilyConfig, Fitted
 from tweetgeo.rundata import SplitData
+from tweetgeo.runtime import keras, tf  # TensorFlow imported quietly
 
 if TYPE_CHECKING:
     from tweetgeo.config import TrainConfig

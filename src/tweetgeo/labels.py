@@ -21,7 +21,7 @@ from sklearn.neighbors import radius_neighbors_graph
 from tweetgeo import schema
 from tweetgeo.config import LabelsConfig
 from tweetgeo.geo import EARTH_RADIUS_KM, as_latlon, haversine_km, load_cities, nearest_points
-from tweetgeo.io import atomic_path, write_csv, write_json, write_parquet
+from tweetgeo.io import atomic_path, write_csv, write_figure, write_json, write_parquet
 
 LABEL = "label"
 POINT_COLUMNS = (LABEL, schema.LAT, schema.LON, "name", "n_train")
@@ -328,7 +328,7 @@ def plot_label_map(points: pd.DataFrame, path: Path, title: str) -> None:
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
     ax.set_title(f"{title} — {len(points)} labels, marker area ∝ √(training points)")
-    fig.savefig(path, dpi=120, bbox_inches="tight", format="png")
+    write_figure(fig, path, dpi=120, bbox_inches="tight", format="png")
 
 
 def plot_label_counts(assignments: pd.DataFrame, split: pd.Series, path: Path, title: str) -> None:
@@ -344,7 +344,7 @@ def plot_label_counts(assignments: pd.DataFrame, split: pd.Series, path: Path, t
     ax.set_ylabel("rows")
     ax.set_title(title)
     ax.legend()
-    fig.savefig(path, dpi=120, bbox_inches="tight", format="png")
+    write_figure(fig, path, dpi=120, bbox_inches="tight", format="png")
 
 
 def run_labels_stage(df: pd.DataFrame, dataset: str, schemes: list[str], cfg: LabelsConfig,

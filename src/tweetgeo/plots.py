@@ -6,8 +6,6 @@ pyplot state or GUI backend is involved; each one is written atomically.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from tweetgeo.geo import load_cities
+from tweetgeo.io import write_figure
 from tweetgeo.metrics import ACC_KM
 
 DPI = 120
@@ -23,18 +22,11 @@ OTHER = "other"
 
 
 def _save(fig: Figure, path: Path) -> None:
-    """Write fig as PNG to path via a temp file in the same folder and os.replace, then clear it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write fig as PNG to path atomically (tweetgeo.io.write_figure), then clear it."""
     try:
-        with os.fdopen(fd, "wb") as out:
-            fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight")
-        os.replace(tmp, path)
+        write_figure(fig, path, format="png", dpi=DPI, bbox_inches="tight")
     finally:
         fig.clear()
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def training_curves(history: pd.DataFrame, path: Path, title: str) -> None:

@@ -105,14 +105,46 @@ class Predictor:
         })
 
 
-def predict_csv(model_dir: Path, input_csv: Path, output_csv: Path) -> int:
-    """`tweetgeo predict`: CSV with a text column in, predictions per row out."""
-    from tweetgeo.datasets import read_predict_csv
-    from tweetgeo.io import write_csv
+EMPTY_AFTER_CLEANING = "empty_after_cleaning"  # 1: no word left after cleaning (emoji/URL only)
+STDIO = "-"  # --input - / --output -: standard input / output
 
-    predictor = Predictor(model_dir)
-    frame = read_predict_csv(Path(input_csv))
-    result = predictor.predict(frame["text"].tolist())
+
+def predict_frame(predictor: Predictor, frame: pd.DataFrame,
+                  keep_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Predictions for a read_predict_csv frame: id, the model's columns, empty_after_cleaning
+    (texts are cleaned once; the flag is 1 when nothing is left), then the kept input columns
+    (named input_<name> when a prediction column has that name)."""
+    texts = frame["text"].tolist()
+    cleaned = predictor.clean(texts)
+    if predictor.spec.features in VECTOR_FEATURES:
+        result = predictor.predict(texts)
+    else:
+        result = predictor.predict(inputs=cleaned)
     result.insert(0, "id", frame["id"].to_numpy())
-    write_csv(result, Path(output_csv))
+    result[EMPTY_AFTER_CLEANING] = np.array([text == "" for text in cleaned], dtype="int64")
+    for name in keep_columns:
+        if name != "id":
+            result[f"input_{name}" if name in result.columns else name] = frame[name].to_numpy()
+    return result
+
+
+def predict_csv(model_dir: Path, input_csv: Path, output_csv: Path, *,
+                keep_columns: Sequence[str] = (), frame: pd.DataFrame | None = None) -> int:
+    """`tweetgeo predict`: CSV with a text column in, predictions per row out (output "-":
+    standard output). `frame`: the input already read by read_predict_csv."""
+    import sys
+
+    from tweetgeo.datasets import read_predict_csv
+    from tweetgeo.io import WriteError, write_csv
+
+    frame = read_predict_csv(Path(input_csv)) if frame is None else frame
+    result = predict_frame(Predictor(model_dir), frame, keep_columns)
+    if str(output_csv) == STDIO:
+        try:
+            result.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except OSError as err:
+            raise WriteError(f"<stdout>: cannot write ({err.strerror or err})") from None
+    else:
+        write_csv(result, Path(output_csv))
     return len(result)

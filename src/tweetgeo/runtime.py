@@ -6,8 +6,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported anywhere
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from tweetgeo.quiet import native_stderr_silenced  # noqa: E402
+
+with native_stderr_silenced():  # TF 2.21 prints absl/oneDNN/CUDA lines whatever the log level
+    import keras
+    import tensorflow as tf
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:

@@ -90,6 +90,9 @@ class KerasFamily(Family):
 
         return fit_keras(self, spec, n_labels, train, val, callbacks)
 
+    def model_files(self, directory: Path) -> list[Path]:
+        return [paths.keras_model(directory)]
+
     def save(self, model: keras.Model, directory: Path) -> None:
         model.save(paths.keras_model(directory))
 
@@ -100,10 +103,9 @@ class KerasFamily(Family):
         path = paths.keras_model(directory)
         if not path.exists():
             raise ModelDirError(f"{path}: missing — the run was not trained to the end")
-        import keras
-
         import tweetgeo.models.layers  # noqa: F401  (registers the custom layers)
         import tweetgeo.models.losses  # noqa: F401  (registers the custom losses)
+        from tweetgeo.runtime import keras  # TensorFlow imported quietly
 
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)

@@ -66,6 +66,10 @@ class Family(ABC):
         """Write the model's own files into `directory` (card.json is written by the trainer)."""
 
     @abstractmethod
+    def model_files(self, directory: Path) -> list[Path]:
+        """The files (or folders) save writes: their absence means the run never finished."""
+
+    @abstractmethod
     def load(self, directory: Path, task: Task, n_labels: int) -> Any:
         """Load what save wrote; a ModelDirError naming the file when it is unusable."""
 

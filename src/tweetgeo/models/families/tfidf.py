@@ -30,6 +30,9 @@ class TfidfLinearFamily(Family):
         model = TfidfLinear(spec.options.C, vectorizers, seed=spec.seed).fit(train.inputs, train.labels)
         return Fitted(model, {"parameters": model.parameter_count(), "epochs_run": 1, "best_epoch": 1})
 
+    def model_files(self, directory: Path) -> list[Path]:
+        return [paths.tfidf_model(directory)]
+
     def save(self, model, directory: Path) -> None:
         model.save(paths.tfidf_model(directory))
 
