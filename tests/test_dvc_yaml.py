@@ -24,7 +24,7 @@ def _paths(entries: list) -> set[str]:
 def test_paths_agree():
     key, run = "${key}", "${key}"
     assert str(paths.prepared(key)) in _paths(_stage("prepare")["outs"])
-    assert str(paths.quality_report(key)) in _paths(_stage("prepare")["metrics"])
+    assert str(paths.quality_report(key)) in _paths(_stage("prepare")["outs"])
     assert str(paths.clean(key)) in _paths(_stage("clean")["outs"])
     assert str(paths.eda_dir(key)) in _paths(_stage("clean")["outs"])
     assert str(paths.labels_dir(key)) in _paths(_stage("labels")["outs"])
@@ -34,6 +34,7 @@ def test_paths_agree():
     assert str(paths.model_dir(run)) in _paths(_stage("train")["outs"])
     assert str(paths.training_log_dir(run)) in _paths(_stage("train")["outs"])
     assert str(paths.metrics_file(run)) in _paths(_stage("evaluate")["metrics"])
+    assert str(paths.details_file(run)) in _paths(_stage("evaluate")["outs"])
     assert str(paths.predictions_dir(run)) in _paths(_stage("evaluate")["outs"])
     assert str(paths.plots_dir(run)) in _paths(_stage("evaluate")["outs"])
     assert str(paths.report_file()) in _paths(_stage("report")["outs"])

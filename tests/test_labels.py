@@ -12,7 +12,14 @@ import pytest
 from tweetgeo import schema
 from tweetgeo.config import KdTreeConfig, LabelsConfig, P2CConfig
 from tweetgeo.geo import haversine_km, load_cities
-from tweetgeo.labels import KdTreeLabels, build_labels, p2c_labels, run_labels_stage
+from tweetgeo.labels import (
+    NAME_MIN_POPULATION,
+    KdTreeLabels,
+    build_labels,
+    nearest_city_names,
+    p2c_labels,
+    run_labels_stage,
+)
 
 RADIUS_KM = 11.0
 CENTRES = np.array([[51.5, -0.1], [48.9, 2.35], [40.7, -74.0], [35.7, 139.7], [-33.9, 151.2],
@@ -151,6 +158,27 @@ def test_build_labels_covers_all_rows_and_fits_on_train_only(scheme: str) -> Non
     assert stats["splits"]["validation"]["unseen_label_share"] == 0.0
     assert stats["splits"]["train"]["mean_km"] >= stats["splits"]["train"]["median_km"] >= 0
     json.dumps(stats, allow_nan=False)
+
+
+def test_nearest_city_names_city_and_country_repeats_numbered() -> None:
+    cities = load_cities(100000)
+    near_paris, near_tokyo = [48.86, 2.35], [35.69, 139.69]
+    names = nearest_city_names(np.array([near_paris, near_tokyo, near_paris]), cities)
+    assert names == ["Paris, FR", "Tokyo, JP", "Paris, FR #2"]
+    assert nearest_city_names(np.zeros((0, 2)), cities) == []
+
+
+def test_build_labels_kdtree_names_buckets_by_nearest_city() -> None:
+    _, points, _ = build_labels(_geo_table(np.random.default_rng(8)), "kdtree", CFG)
+    assert points["name"].is_unique
+    assert not points["name"].str.startswith("kd").any()
+    cities = load_cities(NAME_MIN_POPULATION)
+    nearest = cities.iloc[_pairwise_km(points[["lat", "lon"]].to_numpy(),
+                                       cities[["lat", "lon"]].to_numpy()).argmin(axis=1)]  # brute force
+    expected = [f"{c.name}, {c.countrycode}" for c in nearest.itertuples()]
+    assert points["name"].str.split(" #").str[0].tolist() == expected
+    assert any(c.countrycode == "GB" for c in nearest.itertuples())  # the London centre's buckets
+    assert points["name"].str.match(r"^.+, [A-Z]{2}( #\d+)?$").all()
 
 
 def test_build_labels_p2c_names_only_qualifying_cities() -> None:

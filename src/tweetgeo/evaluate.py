@@ -7,7 +7,8 @@ import pandas as pd
 
 from tweetgeo import metrics, paths, plots
 from tweetgeo.geo import haversine_km
-from tweetgeo.io import read_json, write_csv, write_json, write_parquet
+from tweetgeo.io import read_json, write_csv, write_parquet
+from tweetgeo.metric_files import write_metrics
 from tweetgeo.predict import Predictor
 from tweetgeo.rundata import SplitData, load_run_splits
 from tweetgeo.runspec import RunSpec
@@ -91,7 +92,7 @@ def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
     cv = paths.cv_summary(paths.model_dir(run))
     if cv.exists():  # k-fold cross-validation on the train split (train.cv_folds)
         result["cv"] = read_json(cv)
-    write_json(result, paths.metrics_file(run))
+    write_metrics(result, run)  # headline values (DVC metrics) + details with CIs
     _write_plots(run, task, predictor, tables)
     return result
 

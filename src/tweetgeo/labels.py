@@ -28,12 +28,26 @@ POINT_COLUMNS = (LABEL, schema.LAT, schema.LON, "name", "n_train")
 SCHEMES = ("kdtree", "p2c", "region", "target")
 NO_LABEL = -1
 BACKGROUND_MIN_POPULATION = 15000  # GeoNames cities drawn as the map's faint outline
+NAME_MIN_POPULATION = 15000  # k-d buckets are named after the nearest GeoNames city this large
 
 
 def _points_table(lat: np.ndarray, lon: np.ndarray, names: list[str], n_train: np.ndarray) -> pd.DataFrame:
     """A points table with labels 0..n-1 in the given order."""
     return pd.DataFrame({LABEL: np.arange(len(lat), dtype=np.int64), schema.LAT: lat, schema.LON: lon,
                          "name": pd.Series(names, dtype=object), "n_train": np.asarray(n_train, dtype=np.int64)})
+
+
+def nearest_city_names(latlon: np.ndarray, cities: pd.DataFrame) -> list[str]:
+    """'City, CC' of the nearest city to each point (BallTree, haversine); repeats get ' #2', ' #3'…"""
+    if len(latlon) == 0:
+        return []
+    _, idx = nearest_points(latlon, cities[["lat", "lon"]].to_numpy())
+    names, seen = [], {}
+    for row in cities.iloc[idx[:, 0]].itertuples():
+        name = f"{row.name}, {row.countrycode}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return names
 
 
 # --------------------------------------------------------------------------- k-d tree
@@ -211,12 +225,14 @@ def _kdtree_scheme(df: pd.DataFrame, is_train: np.ndarray, cfg: LabelsConfig) ->
     """k-d tree buckets fitted on training coordinates."""
     xy, has = _coords(df, "kdtree")
     tree = KdTreeLabels.fit(xy[_fit_rows(is_train, has, "kdtree")], cfg.kdtree.bucket_size)
+    points = tree.points.assign(name=nearest_city_names(tree.points[[schema.LAT, schema.LON]].to_numpy(),
+                                                        load_cities(NAME_MIN_POPULATION)))
     labels = np.full(len(df), NO_LABEL, dtype=np.int64)
     labels[has] = tree.assign(xy[has])
     big = tree.points["n_train"] > cfg.kdtree.bucket_size
     extra = {"bucket_size": cfg.kdtree.bucket_size, "oversized_buckets": tree.oversized,
              "points_in_oversized_buckets": int(tree.points.loc[big, "n_train"].sum())}
-    return _Scheme(labels, has, tree.points, extra)
+    return _Scheme(labels, has, points, extra)
 
 
 def _p2c_scheme(df: pd.DataFrame, is_train: np.ndarray, cfg: LabelsConfig) -> _Scheme:

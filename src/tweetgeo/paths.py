@@ -141,3 +141,8 @@ def report_file() -> Path:
 
 def comparison_dir() -> Path:
     return Path("reports/comparison")
+
+
+def details_file(run: str) -> Path:
+    """Every metric with its 95% CI, row counts and k-fold details (metrics_file: headline values only)."""
+    return Path("reports/details") / f"{run}.json"

@@ -14,6 +14,7 @@ from tweetgeo.modelcard import ModelCard, ModelDirError, load_card
 from tweetgeo.models.registry import VECTOR_FEATURES
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
+CONFIDENCE_DIGITS = 4  # the argmax probability, rounded for people
 
 
 class Predictor:
@@ -96,12 +97,14 @@ class Predictor:
         decoded = (expected_distance_decode(probs, latlon, self.spec.decoding_top_k)
                    if len(probs) else np.zeros((0, 2)))
         argmax = argmax_decode(probs, latlon) if len(probs) else np.zeros((0, 2))
+        names = self.points["name"].astype(str).to_numpy()
         return pd.DataFrame({
-            "label": best, "name": self.points["name"].to_numpy()[best],
-            "confidence": probs.max(axis=1) if len(probs) else np.zeros(0),
+            "label": best, "name": names[best],
+            "confidence": (probs.max(axis=1) if len(probs) else np.zeros(0)).round(CONFIDENCE_DIGITS),
             "lat": argmax[:, 0], "lon": argmax[:, 1],
             "lat_expected": decoded[:, 0], "lon_expected": decoded[:, 1],
-            "top5": [" ".join(map(str, row)) for row in top],
+            "top5": [" ".join(map(str, row)) for row in top],  # label ids: evaluation reads these
+            "top5_names": ["; ".join(names[row]) for row in top],  # the same labels, for people
         })
 
 

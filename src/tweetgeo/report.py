@@ -10,6 +10,7 @@ import pandas as pd
 from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
+from tweetgeo.metric_files import read_details
 from tweetgeo.metrics import classification_metrics, paired_bootstrap_pvalue
 from tweetgeo.runspec import resolve_run
 
@@ -54,7 +55,7 @@ def run_table(params: Params, runs: list[str], split: str, columns: list[str]) -
     head = ["run", "data set", "model", "labels", "features", *columns, "train s", "parameters"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for run in runs:
-        result = read_json(paths.metrics_file(run))
+        result = read_details(run)
         cfg, summary = params.runs[run], _summary(run)
         cells = [_cell(result.get(split, {}).get(c), _digits(c)) for c in columns]
         lines.append("| " + " | ".join([
@@ -163,7 +164,7 @@ def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
 
 def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int = 3) -> str:
     """S3: example texts of true/false positives/negatives of the best run (by F1)."""
-    scored = [(read_json(paths.metrics_file(r)).get(split, {}).get("f1", {}).get("value", -1), r)
+    scored = [(read_details(r).get(split, {}).get("f1", {}).get("value", -1), r)
               for r in runs]
     if not scored:
         return "_No disaster run yet._"
@@ -186,14 +187,15 @@ def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int =
 
 def write_report(params: Params) -> None:
     """Build reports/README.md from the metrics, predictions and training summaries."""
-    runs = [r for r in params.runs if paths.metrics_file(r).exists()]
+    runs = [r for r in params.runs if paths.details_file(r).exists()]
     geo = [r for r in runs if params.runs[r].labels != "target"]
     binary = [r for r in runs if params.runs[r].labels == "target"]
     paths.comparison_dir().mkdir(parents=True, exist_ok=True)
     cdfs = comparison_plots(params, geo, "test")
     text = [
         "# tweetgeo results", "",
-        "Built by `dvc repro` (stage `report`) from `reports/metrics/*.json`; do not edit by hand.",
+        "Built by `dvc repro` (stage `report`) from `reports/details/*.json` (the CIs; "
+        "`reports/metrics/*.json` hold the headline values); do not edit by hand.",
         "Every number is the point estimate with its 95% bootstrap confidence interval "
         f"({params.evaluate.bootstrap} resamples). Model choices were tuned on validation only; "
         "test is reported once.", "",
