@@ -13,6 +13,7 @@ def stage(params, argv):
     write_json(quality, paths.quality_report(name))
     print(f"{name}: {len(frame)} rows kept, {quality['dropped_total']} dropped "
           f"(see {paths.quality_report(name)})")
+    return {"rows": len(frame)}
 
 
 if __name__ == "__main__":
