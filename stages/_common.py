@@ -1,20 +1,35 @@
-"""Shared start of every stage script: params loaded and validated, errors as one line."""
+"""Shared start of every stage script: params loaded and validated, errors as one line, timing.
+
+Every stage is timed: `reports/timing/<stage>[@<item>].json` (declared in dvc.yaml as an
+uncached out, not a metric), one summary line at the end, `reports/timing.md` rewritten.
+A stage may return a dict of facts for them (rows, best_epoch, epochs_run, …).
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from tweetgeo.config import ConfigError, Params, load_params
 
 
-def main(stage: Callable[[Params, list[str]], None]) -> None:
-    """Run `stage(params, argv)`; known input errors exit 1 with their message, no traceback."""
+def main(stage: Callable[[Params, list[str]], Mapping[str, Any] | None]) -> None:
+    """Run `stage(params, argv)` timed; known input errors exit 1 with their message, no traceback."""
+    from tweetgeo import timing
     from tweetgeo.errors import USER_ERRORS
 
+    argv = sys.argv[1:]
+    key = timing.stage_key(sys.argv[0], argv)
+    start = time.perf_counter()
     try:
-        stage(load_params(), sys.argv[1:])
+        with timing.Heartbeat(key):
+            facts = stage(load_params(), argv)
     except ConfigError as err:
         sys.exit(f"error: {err}")
     except USER_ERRORS as err:
         sys.exit(f"error: {err}")
+    entry = timing.record(key, time.perf_counter() - start, facts if isinstance(facts, Mapping) else None)
+    timing.write_table()
+    print(timing.summary_line(key, entry), flush=True)

@@ -18,6 +18,7 @@ def stage(params, argv):
                paths.clean_report(name))
     print(f"{name}: cleaned {len(frame)} rows; "
           f"{sum(counts['empty_after_cleaning'].values())} empty after cleaning")
+    return {"rows": len(frame)}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ def stage(params, argv):
     corpora = [name, *params.datasets[name].word2vec_corpus]
     frames = {ds: pd.read_parquet(paths.clean(ds)) for ds in corpora}
     run_embed_stage(params, name, frames, paths.features_dir(name, ""), paths.embeddings_report_dir())
+    return {"rows": len(frames[name])}
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from tweetgeo.encoder import run_encode_stage
 
 def stage(params, argv):
     name = argv[0]
-    run_encode_stage(params, pd.read_parquet(paths.clean(name)),
+    return run_encode_stage(params, pd.read_parquet(paths.clean(name)),
                      paths.features_dir(name, "encoder") / "vectors.npz")
 
 

@@ -9,8 +9,10 @@ from tweetgeo.labels import run_labels_stage
 
 def stage(params, argv):
     name = argv[0]
-    run_labels_stage(pd.read_parquet(paths.clean(name)), name, params.datasets[name].label_schemes,
+    frame = pd.read_parquet(paths.clean(name))
+    run_labels_stage(frame, name, params.datasets[name].label_schemes,
                      params.labels_for(name), paths.labels_dir(name), paths.labels_report_dir() / name)
+    return {"rows": len(frame)}
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ def stage(params, argv):
     print(f"{name}: {len(frame)} rows kept, {quality['dropped_total']} dropped, "
           f"{quality['fallback_lines']} line(s) read as {quality['fallback_encoding']} "
           f"(see {paths.quality_report(name)})")
+    return {"rows": len(frame)}
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ class Predictor:
             from tweetgeo.text import TextCleaner
 
             self._cleaner = TextCleaner(self.spec.clean)
-        return np.array([self._cleaner(t) for t in texts], dtype=object)
+        return np.array(self._cleaner.clean_many(texts), dtype=object)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._encoder is None:

@@ -1,8 +1,10 @@
 """Text cleaning and tokenising, configured by CleanConfig (S1/S2/S3 normalisation).
 
 One `TextCleaner` turns a raw tweet (or a GeoText user document, tweets joined
-by " ||| ") into whitespace-free tokens; `clean_frame` applies it to the
-canonical table and reports what cleaning did.
+by " ||| ") into whitespace-free tokens; `clean_many` does the same for a batch
+(tokenised in one regex pass per chunk, each distinct token cleaned once), with
+output identical to the per-text path; `clean_frame` applies it to the canonical
+table and reports what cleaning did.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from typing import Any
 import emoji
 import nltk
 import pandas as pd
+import regex
 from nltk.tokenize import TweetTokenizer
-from nltk.tokenize.casual import URLS
+from nltk.tokenize.casual import EMOTICONS, URLS
 
 from tweetgeo import schema
 from tweetgeo.config import CleanConfig
 from tweetgeo.schema import TWEET_SEPARATOR
 
 NLTK_DATA_ENV = "TWEETGEO_NLTK_DATA"
-_SEPARATOR = TWEET_SEPARATOR.strip()  # also when spaces around it were lost
+_GEOTEXT_SEP = TWEET_SEPARATOR.strip()  # also when spaces around it were lost
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
 
@@ -38,6 +41,16 @@ _NORMALISE = str.maketrans({**_CONTROLS, **_INVISIBLE, ord("\u2019"): "'"})
 # emoji only occur in non-ASCII runs (a keycap starts with #, * or a digit): the
 # emoji library, slow per character, is only shown those runs
 _MAYBE_EMOJI = re.compile(r"[#*0-9]?[^\x00-\x7f]+")
+# The batch path joins texts with this separator: whitespace on both sides, so that no
+# tokeniser rule can reach across it, and DEL, which the tokeniser returns as a token of
+# its own. Texts holding DEL go the per-text way.
+_SEP_CHAR = "\x7f"
+_SEPARATOR = f" {_SEP_CHAR} "
+# nltk's emoticon test for lowercasing, without its timeout wrapper (tokens are short)
+_EMOTICON = regex.compile(EMOTICONS, regex.VERBOSE | regex.I | regex.UNICODE)
+# every non-ASCII character of any emoji: a run with none of them holds no emoji
+_EMOJI_CHARS = frozenset(ch for key in emoji.EMOJI_DATA for ch in key if ord(ch) > 0x7f)
+_CHUNK_CHARS = 1 << 18  # characters tokenised per regex pass (well under nltk's 5 s timeout)
 
 
 def nltk_data_dir() -> Path:
@@ -87,7 +100,7 @@ def wordnet_lemmatizer() -> Callable[[str], str]:
 
 def raw_tokens(text: Any) -> list[str]:
     """Whitespace tokens of the uncleaned text (GeoText separators left out): the 'before' view."""
-    return _as_text(text).replace(_SEPARATOR, " ").split()
+    return _as_text(text).replace(_GEOTEXT_SEP, " ").split()
 
 
 def _as_text(value: Any) -> str:
@@ -115,6 +128,12 @@ class TextCleaner:
         self._lemma = wordnet_lemmatizer() if cfg.lemmatize else None
         # a token's fate (lemma included) depends only on the token: cache it, words repeat a lot
         self._word = functools.lru_cache(maxsize=1 << 18)(self._clean_token)
+        # the batch path tokenises case-preserved and lowercases per distinct token (cached)
+        self._cased_tokenizer = TweetTokenizer(preserve_case=True, reduce_len=True, match_phone_numbers=False)
+        self._raw_word = functools.lru_cache(maxsize=1 << 20)(self._clean_raw_token)
+        replace = " " if cfg.emoji == "remove" else _emoji_name
+        self._emoji_run = functools.lru_cache(maxsize=1 << 16)(
+            lambda run: emoji.replace_emoji(run, replace=replace) if not _EMOJI_CHARS.isdisjoint(run) else run)
 
     def __call__(self, text: Any) -> str:
         """The cleaned text: tokens joined by single spaces ('' when nothing is left)."""
@@ -129,13 +148,62 @@ class TextCleaner:
         """Character-level steps before tokenising: emoji, invisible characters, separators."""
         text = _as_text(text)
         if self.cfg.emoji != "keep":
-            replace = " " if self.cfg.emoji == "remove" else _emoji_name
-            text = _MAYBE_EMOJI.sub(lambda m: emoji.replace_emoji(m.group(), replace=replace), text)
-        return text.translate(_NORMALISE).replace(_SEPARATOR, " ")
+            text = _MAYBE_EMOJI.sub(lambda m: self._emoji_run(m.group()), text)
+        return text.translate(_NORMALISE).replace(_GEOTEXT_SEP, " ")
+
+    def clean_many(self, texts: Iterable[Any]) -> list[str]:
+        """`[self(t) for t in texts]`, several times faster on a batch (same output, byte for byte)."""
+        return [" ".join(toks) for toks in self.tokens_many(texts)]
+
+    def tokens_many(self, texts: Iterable[Any]) -> list[list[str]]:
+        """`[self.tokens(t) for t in texts]` for a batch: texts are joined and tokenised in chunks."""
+        texts = [_as_text(t) for t in texts]
+        out: list[list[str]] = []
+        chunk: list[str] = []
+        size = 0
+        for text in texts:
+            chunk.append(text)
+            size += len(text)
+            if size >= _CHUNK_CHARS:
+                out.extend(self._tokens_chunk(chunk))
+                chunk, size = [], 0
+        if chunk:
+            out.extend(self._tokens_chunk(chunk))
+        return out
+
+    def _tokens_chunk(self, texts: list[str]) -> list[list[str]]:
+        """Tokens of some texts from one tokeniser pass over them joined by _SEPARATOR."""
+        if any(_SEP_CHAR in t for t in texts):
+            return [self.tokens(t) for t in texts]
+        try:
+            words = self._cased_tokenizer.tokenize(self._normalise(_SEPARATOR.join(texts)))
+        except TimeoutError:  # a pathological text: the per-text path names (and raises for) it
+            return [self.tokens(t) for t in texts]
+        clean = self._raw_word
+        out: list[list[str]] = []
+        current: list[str] = []
+        for word in words:
+            if word == _SEP_CHAR:
+                out.append(current)
+                current = []
+            else:
+                word = clean(word)
+                if word:
+                    current.append(word)
+        out.append(current)
+        if len(out) != len(texts):  # e.g. an HTML entity (&#127;) decoded to the separator
+            return [self.tokens(t) for t in texts]
+        return out
+
+    def _clean_raw_token(self, tok: str) -> str | None:
+        """A case-preserved token as the per-text path has it: lowercased as nltk does, then cleaned."""
+        if self.cfg.lowercase and not _EMOTICON.search(tok):
+            tok = tok.lower()
+        return self._word(tok)
 
     def _clean_token(self, tok: str) -> str | None:
         """One token after the configured rules, or None when it is dropped."""
-        if self._url.fullmatch(tok):
+        if ("." in tok or ":" in tok) and self._url.fullmatch(tok):  # every URL has one of them
             return _entity(self.cfg.urls, tok, URL_TOKEN)
         if tok.startswith("@") and len(tok) > 1:  # mentions keep their digits (S2)
             return _entity(self.cfg.mentions, tok, USER_TOKEN)
@@ -190,7 +258,7 @@ def clean_frame(df: pd.DataFrame, cfg: CleanConfig) -> tuple[pd.DataFrame, dict[
     if missing:
         raise KeyError(f"clean_frame: the table lacks column(s) {missing}")
     cleaner = TextCleaner(cfg)
-    cleaned = [cleaner.tokens(t) for t in df[schema.TEXT]]
+    cleaned = cleaner.tokens_many(df[schema.TEXT])
     out = df.copy()
     out[schema.RAW_TEXT] = df[schema.TEXT]
     out[schema.TEXT] = [" ".join(toks) for toks in cleaned]
