@@ -200,6 +200,7 @@ class RunConfig(Strict):
 
 # --------------------------------------------------------------------------- all
 class Params(Strict):
+    profile: str = "default"  # conf/profiles/<name>.yaml deep-merged over this file (profiles.py)
     seed: int = 42
     datasets: dict[str, DatasetConfig]
     clean: CleanConfig = CleanConfig()
@@ -291,4 +292,5 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
         data = yaml.safe_load(fh) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    return parse_params(data, str(path))
+    from tweetgeo.profiles import resolve  # validates params.yaml, then its profile's overlay
+    return resolve(data, path)
