@@ -133,7 +133,7 @@ def test_switching_to_full_profile_reruns_every_stage(tmp_path):
     _dvc(project, "init", "-q")
     stages = []
     for stage in Repo(str(project)).index.stages:
-        stages.append(stage.addressing)
+        stages.append(stage.name)
         for out in stage.outs:
             path = project / out.def_path
             if path.suffix:

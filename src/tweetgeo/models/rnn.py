@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from tweetgeo import runtime
 from tweetgeo.config import RNNConfig, TrainConfig
 from tweetgeo.models.layers import compile_model, embed_text, output_heads, text_input
 
@@ -17,6 +18,7 @@ def build(cfg: RNNConfig, *, task: str, n_labels: int, vocabulary: list[str] | N
     _, x = embed_text(text, vocabulary=vocabulary, sequence_length=sequence_length,
                       embedding_matrix=embedding_matrix, trainable=cfg.trainable_embedding, mask_zero=True)
     cell = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[cfg.cell]
+    runtime.rnn_kernel_note(cfg.cell, cfg.recurrent_dropout)  # cuDNN needs the defaults: say when not
     x = keras.layers.Bidirectional(cell(cfg.units, recurrent_dropout=cfg.recurrent_dropout), name="birnn")(x)
     x = keras.layers.Dropout(cfg.dropout, name="dropout")(x)
     x = keras.layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
