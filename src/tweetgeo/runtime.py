@@ -40,19 +40,25 @@ def gpus() -> list:
     return tf.config.list_physical_devices("GPU")
 
 
+def _local(kind: str) -> list:
+    """This process's logical devices of a kind (a multi-worker cluster also lists the others')."""
+    job, index = task()
+    return [d for d in tf.config.list_logical_devices(kind)
+            if "/job:" not in d.name or "/job:localhost/" in d.name or f"/job:{job}/replica:0/task:{index}/" in d.name]
+
+
 def device_name() -> str:
     """'gpu:N' when TensorFlow sees GPUs, else 'cpu' (or 'cpu:N' for N logical CPU devices)."""
     found = gpus()
     if found:
         return f"gpu:{len(found)}"
-    cpus = tf.config.list_logical_devices("CPU")
+    cpus = _local("CPU")
     return f"cpu:{len(cpus)}" if len(cpus) > 1 else "cpu"
 
 
 def mirrored_devices() -> list[str]:
     """The devices `mirrored` spreads a batch over: every GPU, else every logical CPU device."""
-    found = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-    return [d.name for d in found]
+    return [d.name for d in _local("GPU") or _local("CPU")]
 
 
 @functools.cache
