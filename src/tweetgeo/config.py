@@ -163,6 +163,7 @@ class RunConfig(Strict):
 
 # --------------------------------------------------------------------------- all
 class Params(Strict):
+    profile: str = "default"  # conf/profiles/<name>.yaml deep-merged over this file (profiles.py)
     seed: int = 42
     datasets: dict[str, DatasetConfig]
     clean: CleanConfig = CleanConfig()
@@ -375,6 +376,8 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, "
                           f"found {type(data).__name__}")
-    params = parse_params(data, str(path))
+    from tweetgeo.profiles import resolve  # validates params.yaml, then its profile's overlay
+
+    params = resolve(data, path)
     _check_split_shares(params, str(path))
     return params

@@ -32,6 +32,9 @@ class RNN(KerasFamily):
         _, x = embed_text(text, vocabulary=inputs.vocabulary, sequence_length=inputs.sequence_length,
                           embedding_matrix=inputs.embedding_matrix, trainable=cfg.trainable_embedding,
                           mask_zero=True)
+        from tweetgeo import runtime
+
+        runtime.rnn_kernel_note(cfg.cell, cfg.recurrent_dropout)  # says when cuDNN is off the table
         cell = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[cfg.cell]
         x = keras.layers.Bidirectional(cell(cfg.units, recurrent_dropout=cfg.recurrent_dropout), name="birnn")(x)
         x = keras.layers.Dropout(cfg.dropout, name="dropout")(x)
