@@ -15,6 +15,13 @@ from typing import Any
 from tweetgeo.config import ConfigError, Params, load_params
 
 
+def one_line(err: BaseException) -> str:
+    """A (possibly multi-line) message as one line: 'head: item; item'."""
+    head, *items = str(err).splitlines() or [""]
+    items = [item.strip() for item in items if item.strip()]
+    return f"{head.rstrip(':')}: {'; '.join(items)}" if items else head
+
+
 def main(stage: Callable[[Params, list[str]], Mapping[str, Any] | None]) -> None:
     """Run `stage(params, argv)` timed; known input errors exit 1 with their message, no traceback."""
     from tweetgeo import timing
@@ -26,10 +33,8 @@ def main(stage: Callable[[Params, list[str]], Mapping[str, Any] | None]) -> None
     try:
         with timing.Heartbeat(key):
             facts = stage(load_params(), argv)
-    except ConfigError as err:
-        sys.exit(f"error: {err}")
-    except USER_ERRORS as err:
-        sys.exit(f"error: {err}")
+    except (ConfigError, *USER_ERRORS) as err:
+        sys.exit(f"error: {one_line(err)}")
     entry = timing.record(key, time.perf_counter() - start, facts if isinstance(facts, Mapping) else None)
     timing.write_table()
     print(timing.summary_line(key, entry), flush=True)

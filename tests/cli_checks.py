@@ -23,20 +23,20 @@ def tiny_binary_run(folder: Path) -> Path:
     """A real (untrained) binary GRU run directory: model.keras + card.json."""
     import keras
 
-    from tweetgeo import models
-    from tweetgeo.config import CleanConfig, RNNConfig, TrainConfig
-    from tweetgeo.modelcard import ModelCard, save_card
+    from specs import tiny_card
+    from tweetgeo.config import TrainConfig
+    from tweetgeo.keras_training import build_model
+    from tweetgeo.modelcard import save_card
+    from tweetgeo.models.families.rnn import RNNConfig
+    from tweetgeo.models.keras_family import Head, TextInputs
 
     keras.utils.set_random_seed(0)
     folder.mkdir(parents=True)
     matrix = np.random.default_rng(0).normal(size=(len(VOCAB) + 2, 4)).astype("float32")
-    model = models.build(RNNConfig(family="rnn", cell="gru", units=2, dense_units=2),
-                         task="binary", n_labels=2, vocabulary=VOCAB, sequence_length=6,
-                         embedding_matrix=matrix, train=TrainConfig())
+    model = build_model(RNNConfig(family="rnn", cell="gru", units=2, dense_units=2),
+                        TextInputs(VOCAB, 6, matrix), Head("binary", 2), TrainConfig())
     model.save(folder / "model.keras")
-    save_card(ModelCard(run="tiny", task="binary", dataset="disaster", family="rnn",
-                        labels="target", features="word2vec", n_labels=2,
-                        clean=CleanConfig().model_dump(), encoder_max_tokens=64), folder)
+    save_card(tiny_card(), folder)
     return folder
 
 

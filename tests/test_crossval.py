@@ -36,7 +36,9 @@ def test_kfold_metrics_are_reported(tmp_path: Path) -> None:
             assert summary["folds"] == k
             assert 0.0 <= summary["mean"] <= 1.0 and summary["std"] >= 0.0
         metrics = json.loads((project / "reports/metrics" / f"{run}.json").read_text())
-        assert metrics["cv"] == cv
+        assert metrics["cv"] == {name: stats["mean"] for name, stats in cv["metrics"].items()}
+        details = json.loads((project / "reports/details" / f"{run}.json").read_text())
+        assert details["cv"] == cv
     # the fold scores are not all identical: each fold held out different rows
     tfidf = json.loads((project / "models/tiny-tfidf/cv.json").read_text())
     assert tfidf["metrics"]["accuracy"]["std"] > 0.0

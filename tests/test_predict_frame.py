@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs import tiny_spec
 from tweetgeo.predict import Predictor
 
 
@@ -12,7 +13,7 @@ def _predictor(points: pd.DataFrame) -> Predictor:
     """A Predictor holding only label points (no model is needed to turn scores into rows)."""
     predictor = Predictor.__new__(Predictor)
     predictor.points = points
-    predictor.decoding_top_k = 3
+    predictor.spec = tiny_spec(decoding_top_k=3)
     return predictor
 
 

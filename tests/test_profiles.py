@@ -48,6 +48,7 @@ def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
     assert (full.train.batch_size, full.train.epochs, full.train.patience) == (64, 30, 5)  # S3
     assert full.train_for("yachay-bigru-kdtree").batch_size == 64  # runs without their own batch
     assert full.train_for("geotext-att-mtl-kdtree").batch_size == 32  # a run's own value still wins
+    assert full.train_for("disaster-bigru").patience == 5  # S3's patience through the tweets preset
     # what the overlay does not name stays as params.yaml has it
     assert full.clean == default.clean and full.runs == default.runs and full.models == default.models
     assert full.datasets["geotext"] == default.datasets["geotext"]

@@ -28,8 +28,10 @@ TIMEOUT = 240  # seconds per process: two TensorFlow start-ups on a shared 2-cor
 S0_SCRIPT = textwrap.dedent("""
     import sys, numpy as np, keras
     from tweetgeo import runtime
-    from tweetgeo.config import EncoderRegressionConfig, TrainConfig
-    from tweetgeo.models import build
+    from tweetgeo.config import TrainConfig
+    from tweetgeo.keras_training import build_model
+    from tweetgeo.models.families.encoder_regression import EncoderRegressionConfig
+    from tweetgeo.models.keras_family import Head, VectorInputs
     strategy_name, out = sys.argv[1], sys.argv[2]
     strategy = runtime.distribution_strategy(strategy_name)
     runtime.seed_everything(0)
@@ -37,8 +39,8 @@ S0_SCRIPT = textwrap.dedent("""
     x = rng.normal(size=(256, 16)).astype("float32")
     y = np.stack([x[:, 0] * 30, x[:, 1] * 60], axis=1).clip(-89, 179).astype("float32")
     with strategy.scope():
-        model = build(EncoderRegressionConfig(family="encoder_regression", hidden=[8]), task="geo",
-                      n_labels=0, input_dim=16, train=TrainConfig(batch_size=32, epochs=2))
+        model = build_model(EncoderRegressionConfig(family="encoder_regression", hidden=[8]),
+                            VectorInputs(16), Head("geo", 2), TrainConfig(batch_size=32, epochs=2))
     history = model.fit(x, {"coords_deg": y}, batch_size=32, epochs=2, verbose=0)
     if runtime.is_chief():  # predict() of the distributed model would wait for the other workers
         model.save(out)
@@ -168,16 +170,17 @@ def test_is_chief(monkeypatch, tf_config, chief):
 
 def test_recurrent_dropout_says_once_it_forces_the_slow_kernel(caplog):
     from tweetgeo import runtime
-    from tweetgeo.config import RNNConfig, TrainConfig
-    from tweetgeo.models import build
+    from tweetgeo.config import TrainConfig
+    from tweetgeo.keras_training import build_model
+    from tweetgeo.models.families.rnn import RNNConfig
+    from tweetgeo.models.keras_family import Head, TextInputs
 
     runtime._logged.discard("rnn-lstm-slow")
-    kwargs = dict(task="binary", n_labels=2, vocabulary=["a", "b"], sequence_length=4,
-                  embedding_matrix=None, train=TrainConfig())
+    args = (TextInputs(["a", "b"], 4, None), Head("binary", 2), TrainConfig())
     with caplog.at_level(logging.WARNING, logger="tweetgeo"):
-        build(RNNConfig(family="rnn", cell="lstm"), **kwargs)
+        build_model(RNNConfig(family="rnn", cell="lstm"), *args)
         assert not caplog.records  # the defaults are cuDNN-eligible: nothing to say
         for _ in range(2):
-            build(RNNConfig(family="rnn", cell="lstm", recurrent_dropout=0.2), **kwargs)
+            build_model(RNNConfig(family="rnn", cell="lstm", recurrent_dropout=0.2), *args)
     notes = [r.getMessage() for r in caplog.records if "cuDNN" in r.getMessage()]
     assert len(notes) == 1 and "recurrent_dropout=0.2" in notes[0]

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from tweetgeo import schema
 from tweetgeo.io import atomic_path
+from tweetgeo.runtime import tf  # TensorFlow imported quietly
 
 if TYPE_CHECKING:  # annotations only: the config module is not needed at run time
     from tweetgeo.config import Params

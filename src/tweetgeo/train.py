@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import keras
 import pandas as pd
 
 from tweetgeo import paths, runtime
@@ -17,6 +16,7 @@ from tweetgeo.modelcard import ModelCard, save_card
 from tweetgeo.models.registry import Fitted
 from tweetgeo.rundata import SplitData, label_points, load_run_splits, n_labels
 from tweetgeo.runspec import RunSpec
+from tweetgeo.runtime import keras  # TensorFlow imported quietly
 from tweetgeo.schema import TRAIN, VALIDATION
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
-from keras import ops
+
+from tweetgeo.runtime import keras  # TensorFlow imported quietly, once
+
+ops = keras.ops
 
 RANDOM_EMBEDDING_DIM = 100  # width of the trainable embedding used when no matrix is given
 TASKS = ("binary", "geo")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-import keras
-from keras import ops
+from tweetgeo.runtime import keras  # TensorFlow imported quietly, once
+
+ops = keras.ops
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 _EPS = 1e-12  # below this a squared term counts as zero (keeps sqrt' finite)
