@@ -86,16 +86,17 @@ def test_failure_before_tensorflow_is_one_line(case: str, run_dir: Path, inp: Pa
     assert not out.is_file()
 
 
-def test_bad_model_path_is_rejected_quickly(tmp_path: Path, inp: Path) -> None:
-    """A fresh interpreter, start to exit (it took 10–17 s when TensorFlow came first)."""
+def test_bad_model_path_is_rejected_without_tensorflow(tmp_path: Path, inp: Path) -> None:
+    """A fresh interpreter, start to exit, never imports TensorFlow (it took 10–17 s when TensorFlow
+    came first). The wall time is printed for information only: speed is a benchmark's job."""
     times = []
     for _ in range(3):
         start = time.perf_counter()
         proc = predict(tmp_path / "nope", inp, tmp_path / "o.csv")
         times.append(time.perf_counter() - start)
         assert_one_error(proc, tmp_path / "nope", "not a directory")
+        assert proc.tf is False
     print(f"bad model path rejected in {min(times):.2f} s (best of 3, whole process)")
-    assert min(times) < 1.0, times
 
 
 @pytest.mark.parametrize("log_level", [None, "3"])
