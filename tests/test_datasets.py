@@ -159,6 +159,18 @@ def test_kaggle_stratified_split_and_unlabelled_test(tmp_path: Path) -> None:
     json.dumps(report)
 
 
+def test_labelled_test_share_is_carved_beside_an_unlabelled_test_file(tmp_path: Path) -> None:
+    files = {"all": kaggle_csv(tmp_path / "train.csv", 100),
+             "test": kaggle_csv(tmp_path / "test.csv", 30, labelled=False, start=1000)}
+    cfg = DatasetConfig(task="disaster", format="kaggle_csv", files=files,
+                        split=SplitConfig(validation=0.2, test=0.0, labelled_test=0.1, stratify=True))
+    frame, report = load_dataset("d", cfg, 42, tmp_path)
+    assert report["rows_by_split"] == {"train": 70, "validation": 20, "test": 40}
+    test = frame[frame["split"] == "test"]
+    assert test["target"].notna().sum() == 10 and test["target"].isna().sum() == 30
+    assert report["positive_rate"]["test"] == 0.4  # stratified, among the labelled test rows
+
+
 def test_train_file_without_validation_file_is_carved(tmp_path: Path) -> None:
     files = {"train": kaggle_csv(tmp_path / "train.csv", 100),
              "test": kaggle_csv(tmp_path / "test.csv", 20, start=500)}

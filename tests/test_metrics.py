@@ -175,3 +175,16 @@ def test_kfold_summary() -> None:
     assert summary["f1"]["std"] == 0.0
     with pytest.raises(ValueError, match="different metrics"):
         kfold_summary([{"acc": 0.5}, {"f1": 0.2}])
+
+
+def test_f1_threshold_maximises_f1_and_separates_the_classes() -> None:
+    from tweetgeo.metrics import classification_metrics, f1_threshold
+
+    y = np.array([0, 0, 0, 1, 1, 1, 0, 1])
+    prob = np.array([0.05, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.9])
+    t = f1_threshold(y, prob)
+    assert 0.2 < t <= 0.25  # every positive is at or above 0.25; the best F1 keeps them all
+    best = classification_metrics(y, prob >= t)["f1"]
+    assert best == max(classification_metrics(y, prob >= c)["f1"] for c in np.unique(prob))
+    assert best > classification_metrics(y, prob >= 0.5)["f1"]
+    assert f1_threshold(np.zeros(4, int), np.linspace(0.1, 0.4, 4)) == 0.5  # no positive: the default

@@ -30,6 +30,9 @@ class Strict(BaseModel):
 class SplitConfig(Strict):
     validation: float = Field(0.1, ge=0.0, lt=1.0)  # share of rows (or groups) for validation
     test: float = Field(0.1, ge=0.0, lt=1.0)  # share for test, when no test file is given
+    # share carved out as LABELLED test rows even when a test file is given (Kaggle's test.csv has
+    # no labels: its rows stay unlabelled test rows, written as a submission)
+    labelled_test: float = Field(0.0, ge=0.0, lt=1.0)
     group_by: Literal["none", "text", "user"] = "none"  # keep a group in one split
     stratify: bool = False  # stratify on the binary target (disaster)
 
@@ -145,6 +148,16 @@ class TrainConfig(Strict):
     cv_folds: int = Field(0, ge=0)  # k-fold cross-validation on the train split (S1: 5); 0 = off
     mixed_precision: bool = False  # only used on a GPU
     strategy: Literal["default", "mirrored", "multi_worker"] = "default"
+    # binary runs: the decision threshold on the positive probability; "validation_f1" picks the
+    # one maximising F1 on validation (the Kaggle metric), stored in the model card
+    threshold: Literal["validation_f1"] | float = "validation_f1"
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, value):
+        if not isinstance(value, str) and not 0.0 < value < 1.0:
+            raise ValueError("a fixed threshold must lie strictly between 0 and 1")
+        return value
 
 
 class EvaluateConfig(Strict):
@@ -360,6 +373,8 @@ def _check_split_shares(params: Params, source: str) -> None:
     for name, ds in params.datasets.items():
         shares = {split: getattr(ds.split, split) for split in ("validation", "test")
                   if split not in ds.files}
+        if "test" in ds.files and ds.split.labelled_test:
+            shares["labelled_test"] = ds.split.labelled_test
         if sum(shares.values()) >= 1.0:
             given = " + ".join(f"{split} {share}" for split, share in shares.items())
             raise ConfigError(f"{source}: datasets.{name}.split: {given} = "

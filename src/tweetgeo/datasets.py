@@ -542,6 +542,8 @@ def _assign_splits(frame: pd.DataFrame, cfg: DatasetConfig, seed: int) -> pd.Ser
     shares = [(name, share) for name, share in ((TEST, cfg.split.test),
                                                 (VALIDATION, cfg.split.validation))
               if name not in cfg.files and share > 0]
+    if TEST in cfg.files and cfg.split.labelled_test > 0:  # labelled test rows beside an unlabelled file
+        shares.insert(0, (TEST, cfg.split.labelled_test))
     pool = (frame["_key"] == pool_key).to_numpy()
     if shares and pool.any():
         split[pool] = _carve(frame[pool], cfg.split, shares, seed, cfg.files[pool_key])

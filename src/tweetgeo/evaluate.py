@@ -79,8 +79,10 @@ def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
             continue
         split = splits[name]
         predicted = predictor.predict(inputs=split.inputs)
+        if task == "binary" and not split.labelled.all():  # Kaggle's test.csv: a submission
+            unlabelled = ~split.labelled
+            _write_submission(run, split.subset(unlabelled), predicted[unlabelled])
         if task == "binary" and not split.labelled.any():
-            _write_submission(run, split, predicted)
             continue
         labelled = split.subset(split.labelled) if task == "binary" else split
         table = prediction_table(labelled, predicted[split.labelled] if task == "binary"

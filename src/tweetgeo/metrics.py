@@ -73,6 +73,23 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, 
     }
 
 
+def f1_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """The decision threshold on `prob` that maximises positive-class F1 (ties: the lowest).
+
+    Candidates are midpoints between consecutive distinct scores, so the threshold does not sit
+    exactly on a validation row's score."""
+    y_true, prob = np.asarray(y_true, int), np.asarray(prob, float)
+    precision, recall, thresholds = skm.precision_recall_curve(y_true, prob)
+    f1 = _ratio(2 * precision * recall, precision + recall)[:-1]
+    if len(thresholds) == 0 or not f1.any():
+        return 0.5
+    scores = np.unique(prob)
+    i = int(np.argmax(f1))
+    below = scores[scores < thresholds[i]]
+    cut = float((thresholds[i] + below.max()) / 2 if len(below) else thresholds[i])
+    return float(np.clip(cut, 1e-6, 1 - 1e-6))
+
+
 # --- bootstrap ---------------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ class ModelCard(BaseModel):
     format_version: int = FORMAT_VERSION
     spec: RunSpec
     n_labels: int = Field(ge=2)  # classes of the model's label output (2 for the binary target)
+    # binary runs: predict says 1 when the positive probability is at least this (train.threshold)
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
 
 
 def save_card(card: ModelCard, model_dir: Path) -> None:

@@ -88,7 +88,7 @@ class Predictor:
 
     def _binary_frame(self, scores: dict[str, np.ndarray], n: int) -> pd.DataFrame:
         prob = scores.get("target", np.zeros(n)).reshape(-1)
-        return pd.DataFrame({"probability": prob, "target": (prob >= 0.5).astype("int64")})
+        return pd.DataFrame({"probability": prob, "target": (prob >= self.card.threshold).astype("int64")})
 
     def _geo_frame(self, probs: np.ndarray) -> pd.DataFrame:
         latlon = self.points[["lat", "lon"]].to_numpy(dtype="float64")

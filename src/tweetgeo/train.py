@@ -89,13 +89,26 @@ def fit_model(spec: RunSpec, n_classes: int, train: SplitData, val: SplitData,
     return spec.family.fit(spec, n_classes, train, val, callbacks or [])
 
 
-def save_model(spec: RunSpec, model, points: pd.DataFrame, n_classes: int, out: Path) -> None:
+def decision_threshold(spec: RunSpec, model, val: SplitData) -> tuple[float, dict]:
+    """Binary runs: train.threshold, or the F1-maximising one on validation; with the F1 it gives."""
+    from tweetgeo.metrics import classification_metrics, f1_threshold
+
+    prob = spec.family.scores(model, val.inputs, spec.task)["target"].reshape(-1)
+    chosen = spec.train.threshold
+    threshold = f1_threshold(val.labels, prob) if chosen == "validation_f1" else float(chosen)
+    f1 = {f"validation_f1_at_{name}": round(classification_metrics(val.labels, prob >= t)["f1"], 4)
+          for name, t in (("0.5", 0.5), ("threshold", threshold))}
+    return threshold, {"threshold": round(threshold, 6), "threshold_rule": str(chosen), **f1}
+
+
+def save_model(spec: RunSpec, model, points: pd.DataFrame, n_classes: int, out: Path,
+               threshold: float = 0.5) -> None:
     """Model file(s), label points, then card.json LAST: a directory without a card is unfinished."""
     out.mkdir(parents=True, exist_ok=True)
     spec.family.save(model, out)
     if not points.empty:
         write_csv(points, paths.model_label_points(out))
-    save_card(ModelCard(spec=spec, n_labels=n_classes), out)
+    save_card(ModelCard(spec=spec, n_labels=n_classes, threshold=threshold), out)
 
 
 def train_run(spec: RunSpec) -> Path:
@@ -117,12 +130,16 @@ def train_run(spec: RunSpec) -> Path:
     (paths.training_log_dir(spec.name) / "metrics.json").unlink(missing_ok=True)
     summary.update(train_seconds=round(time.perf_counter() - started, 1), train_rows=len(train),
                    validation_rows=len(val), device=runtime.device_name())
+    threshold = 0.5
+    if spec.task == "binary" and len(val):
+        threshold, chosen = decision_threshold(spec, fitted.model, val)
+        summary.update(chosen)
     if "history" in summary:
         write_csv(summary.pop("history"), paths.history(out))
     if spec.train.cv_folds:
         write_json(cross_validate(spec, points, n_classes, train, val), paths.cv_summary(out))
     write_json(summary, paths.train_summary(out))
-    save_model(spec, fitted.model, points, n_classes, out)
+    save_model(spec, fitted.model, points, n_classes, out, threshold)
     shutil.rmtree(paths.backup_dir(spec.name), ignore_errors=True)
     return out
 
