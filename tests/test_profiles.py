@@ -33,7 +33,7 @@ def _project(tmp_path: Path, profile: str = "full", overlay: dict | None = None)
 def test_default_profile_is_params_yaml_as_written():
     params = load_params(ROOT / "params.yaml")
     assert params.profile == "default"
-    assert params.datasets["yachay"].max_rows == 60000  # the laptop-sized bound stays
+    assert params.datasets["yachay"].max_rows == 120000  # the laptop-sized bound stays
 
 
 def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
@@ -50,7 +50,9 @@ def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
     assert full.train_for("geotext-att-mtl-kdtree").batch_size == 32  # a run's own value still wins
     assert full.train_for("disaster-bigru").patience == 5  # S3's patience through the tweets preset
     # what the overlay does not name stays as params.yaml has it
-    assert full.clean == default.clean and full.runs == default.runs and full.models == default.models
+    assert full.train_for("yachay-att-mtl-kdtree").max_train_rows is None  # default: 48,000 rows
+    assert default.train_for("yachay-att-mtl-kdtree").max_train_rows == 48000
+    assert full.clean == default.clean and full.models == default.models
     assert full.datasets["geotext"] == default.datasets["geotext"]
     assert full.datasets["yachay"].split == default.datasets["yachay"].split
 
