@@ -11,15 +11,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tweetgeo import paths
-from tweetgeo.errors import UserError
+from tweetgeo.errors import ModelDirError  # noqa: F401  (defined with the other user errors)
 from tweetgeo.io import read_json, write_json
 from tweetgeo.runspec import RunSpec
 
 FORMAT_VERSION = 2  # 1: flat fields before the run spec (tweetgeo ≤ 0.1 of issue 9); retrain those
-
-
-class ModelDirError(UserError):
-    """A model directory that cannot be used; the message names the file."""
 
 
 class ModelCard(BaseModel):
@@ -45,6 +41,8 @@ def load_card(model_dir: Path) -> ModelCard:
         raise ModelDirError(f"{path}: missing — {model_dir} is not a tweetgeo run directory")
     try:
         data = read_json(path)
+    except RecursionError:
+        raise ModelDirError(f"{path}: unreadable model card (nested too deeply)") from None
     except (ValueError, OSError) as err:
         raise ModelDirError(f"{path}: unreadable model card (not JSON: {' '.join(str(err).split())[:200]})") from None
     if not isinstance(data, dict):
