@@ -76,7 +76,7 @@ def test_killed_training_resumes_exactly(tmp_path: Path) -> None:
     assert summary["best_epoch"] == int(history["val_loss"].idxmin()) + 1  # agrees with history.csv
 
     uninterrupted = pd.read_csv(whole / "models" / RUN / "history.csv")
-    pd.testing.assert_frame_equal(history, uninterrupted, check_exact=False, rtol=1e-5)
+    pd.testing.assert_frame_equal(history, uninterrupted, check_exact=True)
     assert summary["best_epoch"] == json.loads((whole / "models" / RUN / "train_summary.json").read_text())[
         "best_epoch"]
 

@@ -92,7 +92,8 @@ def _save_fitted(spec: RunSpec, fitted: Fitted, summary: dict) -> None:
         spec.family.save(fitted.model, folder)
     record = dict(summary)
     if "history" in record:
-        record["history"] = record["history"].to_dict(orient="list")
+        hist = record["history"]
+        record["history"] = {"columns": list(hist.columns), "rows": hist.to_dict(orient="split")["data"]}
     write_json(record, backup / FITTED_SUMMARY)  # last: its presence means the fit is whole
 
 
@@ -104,10 +105,10 @@ def _load_fitted(spec: RunSpec, n_classes: int) -> tuple[Fitted, dict] | None:
     try:
         summary = read_json(backup / FITTED_SUMMARY)
         model = spec.family.load(backup / FITTED, spec.task, n_classes)
-    except (ValueError, OSError):  # damaged: fit again (from the epoch backup)
+        if "history" in summary:
+            summary["history"] = pd.DataFrame(summary["history"]["rows"], columns=summary["history"]["columns"])
+    except (ValueError, OSError, KeyError, TypeError):  # damaged: fit again (from the epoch backup)
         return None
-    if "history" in summary:
-        summary["history"] = pd.DataFrame(summary["history"])
     return Fitted(model, summary), summary
 
 
