@@ -262,3 +262,26 @@ def test_deeply_nested_card(templates, inp: Path, tmp_path: Path, capsys) -> Non
     run = copy_run(templates, "binary", tmp_path)
     (run / "card.json").write_text("[" * 100_000 + "]" * 100_000)
     predict_fails(run, inp, tmp_path, capsys, run / "card.json", "nested too deeply")
+
+
+CARD_MISFITS = {
+    "features-of-another-family": ({"features": "tfidf"}, None, "takes features"),
+    "vector-features-for-a-text-model": ({"features": "encoder"}, None, "takes features"),
+    "labels-vs-task": ({"labels": "kdtree"}, None, "spec.labels 'kdtree' with task 'binary'"),
+    "binary-with-5-labels": ({}, 5, "n_labels 5 for the binary task"),
+    "negative-top-k": ({"decoding_top_k": -3}, None, "decoding_top_k"),
+}
+
+
+@pytest.mark.parametrize("misfit", CARD_MISFITS, ids=list(CARD_MISFITS))
+def test_card_that_does_not_fit_its_model(templates, misfit: str, inp: Path, tmp_path: Path, capsys) -> None:
+    """A hand-edited card whose fields disagree (once: exit 0 with a wrongly featurised model, or a
+    traceback) is one error line."""
+    run = copy_run(templates, "binary", tmp_path)
+    spec_fields, n_labels, says = CARD_MISFITS[misfit]
+    data = json.loads((run / "card.json").read_text())
+    data["spec"].update(spec_fields)
+    if n_labels is not None:
+        data["n_labels"] = n_labels
+    (run / "card.json").write_text(json.dumps(data))
+    predict_fails(run, inp, tmp_path, capsys, run / "card.json", says)

@@ -53,7 +53,7 @@ def load_card(model_dir: Path) -> ModelCard:
                             + (" — written by an older tweetgeo: retrain the run (dvc repro)"
                                if isinstance(version, int) and version < FORMAT_VERSION else ""))
     try:
-        return ModelCard.model_validate(data)
+        card = ModelCard.model_validate(data)
     except ValidationError as err:
         problems = []
         for e in err.errors():
@@ -62,3 +62,23 @@ def load_card(model_dir: Path) -> ModelCard:
         raise ModelDirError(f"{path}: unreadable model card ({'; '.join(problems)[:300]})") from None
     except ValueError as err:  # the registry: an unknown family
         raise ModelDirError(f"{path}: unreadable model card ({' '.join(str(err).split())[:300]})") from None
+    _check_fits(card, path)
+    return card
+
+
+def _check_fits(card: ModelCard, path: Path) -> None:
+    """The card's fields must agree with each other (a card edited by hand may not)."""
+    spec = card.spec
+    try:
+        spec.family.check(spec.options, spec.task, spec.features)
+    except ValueError as err:
+        raise ModelDirError(f"{path}: card does not fit its model ({' '.join(str(err).split())[:200]})") from None
+    problems = []
+    if (spec.task == "binary") != (spec.labels == "target"):
+        problems.append(f"spec.labels {spec.labels!r} with task {spec.task!r}")
+    if spec.task == "binary" and card.n_labels != 2:
+        problems.append(f"n_labels {card.n_labels} for the binary task (expected 2)")
+    if spec.decoding_top_k < 1 or spec.encoder_max_tokens < 1:
+        problems.append("spec.decoding_top_k and spec.encoder_max_tokens must be at least 1")
+    if problems:
+        raise ModelDirError(f"{path}: unreadable model card ({'; '.join(problems)})")
