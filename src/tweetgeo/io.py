@@ -225,23 +225,20 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         os.chmod(tmp, 0o755)  # mkdtemp makes 0700; outputs are ordinary folders
         if path.exists() or path.is_symlink():
             old = str(path.parent / f"{_prefix(path.name)}{secrets.token_hex(4)}.old{TMP_SUFFIX}")
-            os.replace(path, old)
-            _track(old, True)
+            os.replace(path, old)  # (not removed by a SIGTERM: swept by the next write)
         os.replace(tmp, path)
     except OSError as err:
         if old is not None and not path.exists():
             os.replace(old, path)  # put the old folder back
-            _track(old, False)
             old = None
         if err.errno in _WRITE_ERRNOS:
             raise _write_error(path, err) from None
         raise
     finally:
         for leftover in (tmp, old):
-            if leftover is not None:
-                if os.path.exists(leftover):
-                    _remove(leftover)
-                _track(leftover, False)
+            if leftover is not None and os.path.exists(leftover):
+                _remove(leftover)
+        _track(tmp, False)
 
 
 def write_json(data: Any, path: Path) -> None:
