@@ -87,6 +87,19 @@ def test_killed_training_resumes_exactly(tmp_path: Path) -> None:
     assert not (project / ".tweetgeo/backup" / RUN).exists()  # removed once outputs are written
 
 
+def test_resume_without_early_stopping_state_says_it_may_differ(tmp_path: Path) -> None:
+    """A backup without the early-stopping/random state (an older tweetgeo's, or torn): the run
+    still resumes, and says clearly that it may differ from an uninterrupted one."""
+    project = project_copy(tmp_path / "project")
+    write_params(project, **{RUN: SLOW})
+    done = _kill_after_epochs(project, at_least=1)
+    (project / ".tweetgeo/backup" / RUN / "early_stopping.json").unlink()
+    out = run_stage(project, "train", RUN).stdout
+    assert f"resumed after epoch {done} — WARNING" in out and "may differ" in out, out[-2000:]
+    summary = json.loads((project / "models" / RUN / "train_summary.json").read_text())
+    assert summary["resumed_exactly"] is False and summary["resumed_after_epoch"] == done
+
+
 def test_backup_of_other_parameters_is_discarded(tmp_path: Path) -> None:
     """A changed params.yaml (as `dvc exp run -S` makes) starts training over at epoch 1."""
     project = project_copy(tmp_path / "project")

@@ -23,9 +23,11 @@ from tweetgeo.schema import TRAIN, VALIDATION
 def logging_callbacks(spec: RunSpec) -> list[keras.callbacks.Callback]:
     """Resumable backups (a killed run continues), a per-epoch log and dvclive curves.
 
-    The backup (weights, epoch counter, epoch log, parameter stamp) lives in
-    paths.backup_dir(run), outside the DVC outputs; train_run deletes it only once every
-    output is written, so a run killed at any point resumes after its last finished epoch.
+    The backup (weights, epoch counter, epoch log, parameter stamp; the early-stopping and
+    random-generator state, keras_training.ResumableEarlyStopping; the finished fit, _save_fitted)
+    lives in paths.backup_dir(run), outside the DVC outputs; train_run deletes it only once every
+    output is written, so a run killed at any point resumes after its last finished epoch (or
+    from its finished fit) and ends as an uninterrupted run would.
     A backup made for another run spec is discarded (_fresh_backup).
     """
     from dvclive import Live
