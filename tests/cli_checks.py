@@ -3,10 +3,13 @@ subprocess, and the check that a failure is exactly one `error: <file>: …` lin
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import tempfile
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,16 @@ def tiny_binary_run(folder: Path) -> Path:
     model.save(folder / "model.keras")
     save_card(tiny_card(), folder)
     return folder
+
+
+def rewrite_keras_config(data: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """A .keras archive (bytes) with its config.json edited: a whole archive Keras may refuse."""
+    src, buf = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            member = src.read(name)
+            dst.writestr(name, edit(member) if name == "config.json" else member)
+    return buf.getvalue()
 
 
 def cli_env() -> dict[str, str]:

@@ -161,7 +161,7 @@ def test_bad_card(run_dir: Path, texts: Path, tmp_path: Path, capsys, card, says
 def test_garbage_model_file(run_dir: Path, texts: Path, tmp_path: Path, capsys) -> None:
     (run_dir / "model.keras").write_bytes(b"PK\x03\x04 truncated")
     code, _, err = predict(run_dir, texts, tmp_path / "o.csv", capsys)
-    assert_one_line_error(code, err, str(run_dir / "model.keras"), "not a loadable Keras model")
+    assert_one_line_error(code, err, str(run_dir / "model.keras"), "damaged Keras model")
 
 
 def test_geo_card_without_label_points(run_dir: Path, texts: Path, tmp_path: Path, capsys) -> None:

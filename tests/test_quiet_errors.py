@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_checks import assert_one_error, run_cli, tiny_binary_run
+from cli_checks import assert_one_error, rewrite_keras_config, run_cli, tiny_binary_run
 
 pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 
@@ -102,10 +102,12 @@ def test_bad_model_path_is_rejected_without_tensorflow(tmp_path: Path, inp: Path
 @pytest.mark.parametrize("log_level", [None, "3"])
 def test_failure_after_tensorflow_is_still_one_line(run_dir: Path, inp: Path, tmp_path: Path,
                                                     log_level: str | None, monkeypatch) -> None:
-    """A broken model file is found by Keras: TensorFlow is loaded, and still says nothing."""
+    """A whole archive Keras cannot build (an unknown layer class) is found by Keras: TensorFlow
+    is loaded, and still says nothing."""
     if log_level:
         monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", log_level)
-    (run_dir / "model.keras").write_bytes(b"PK\x03\x04 truncated")
+    path = run_dir / "model.keras"
+    path.write_bytes(rewrite_keras_config(path.read_bytes(), lambda c: c.replace(b'"GRU"', b'"NoSuchLayer"')))
     proc = predict(run_dir, inp, tmp_path / "o.csv")
     assert_one_error(proc, run_dir / "model.keras", "not a loadable Keras model")
     assert proc.tf is True

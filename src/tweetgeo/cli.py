@@ -33,15 +33,14 @@ def _split_columns(value: str) -> list[str]:
 def _check_model_dir(model: Path) -> None:
     """The card and the files the model needs, read without TensorFlow (ModelDirError)."""
     from tweetgeo import paths
-    from tweetgeo.modelcard import ModelDirError, load_card
+    from tweetgeo.modelcard import load_card
+    from tweetgeo.modelfiles import read_label_points
 
-    spec = load_card(model).spec
-    for weights in spec.family.model_files(model):
-        if not weights.exists():
-            raise ModelDirError(f"{weights}: missing — the run was not trained to the end")
-    points = paths.model_label_points(model)
-    if spec.task == "geo" and spec.family.output == "labels" and not points.exists():
-        raise ModelDirError(f"{points}: missing — a geo classifier needs its label points")
+    card = load_card(model)
+    spec = card.spec
+    spec.family.check_files(model, spec.task, card.n_labels)
+    if spec.task == "geo" and spec.family.output == "labels":
+        read_label_points(paths.model_label_points(model), card.n_labels)
 
 
 def _read_input(name: str):

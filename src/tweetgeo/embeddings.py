@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import zlib
 from collections import Counter
@@ -24,7 +23,7 @@ from gensim.models import KeyedVectors, Word2Vec
 
 from tweetgeo import schema
 from tweetgeo.errors import DataError
-from tweetgeo.io import atomic_path, write_json
+from tweetgeo.io import atomic_dir, atomic_path, write_json
 
 if TYPE_CHECKING:  # annotations only: the config module is not needed at run time
     from tweetgeo.config import GloveConfig, Params, TfidfFeaturesConfig, VocabConfig, Word2VecConfig
@@ -256,11 +255,9 @@ def _write_tfidf(folder: Path, texts: Sequence[str], cfg: TfidfFeaturesConfig) -
     from tweetgeo.models.tfidf import fit_vectorizers, save_vectorizers
 
     vectorizers = fit_vectorizers(texts, cfg)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    save_vectorizers(vectorizers, tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    shutil.rmtree(folder.with_name(folder.name + ".tmp"), ignore_errors=True)  # left by older versions
+    with atomic_dir(folder) as tmp:
+        save_vectorizers(vectorizers, tmp)
     print(f"tfidf: {sum(len(v.vocabulary_) for v in vectorizers.values())} n-gram features")
 
 

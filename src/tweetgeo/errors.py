@@ -16,6 +16,11 @@ class DataError(UserError):
     """An unusable raw file: "<file>:<line>: <field>: <what is wrong>" (line 0: the whole file)."""
 
 
+class ModelDirError(UserError):
+    """A model directory that cannot be used (missing, damaged or tampered file); the message names
+    the file."""
+
+
 class WriteError(OSError):
     """An output that cannot be written; the message is one line naming the file."""
 

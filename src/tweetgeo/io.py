@@ -6,7 +6,11 @@ the writer succeeded. A target that is not a regular file (a device such as /dev
 errors (ENOSPC, EPIPE) reach the caller. Any failure to write raises WriteError, one line
 naming the target; the previous file, if any, is left as it was. A SIGTERM during a write
 removes the temporary file before the process dies (a SIGKILL cannot be caught: it may leave
-a hidden `.<name>.*.tmp` beside the target, never a half target).
+a hidden `.<name>.<pid>-*.tmp` beside the target, never a half target); such leftovers of a
+process that is gone are removed the next time the same target is written.
+
+A folder of several files (a trained model, the TF-IDF features) is written whole with
+`atomic_dir`: into a temporary folder beside it, then swapped in by renames.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import secrets
+import shutil
 import signal
 import stat
 import tempfile
@@ -38,13 +45,54 @@ _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EP
 _LIVE: set[str] = set()  # temporary files being written (removed on SIGTERM)
 
 
+def _remove(tmp: str) -> None:
+    """Remove a temporary file or folder; never raises."""
+    try:
+        if os.path.isdir(tmp) and not os.path.islink(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _prefix(name: str) -> str:
+    """Start of this process's temporary names for target `name`: `.<name>.<pid>-`."""
+    return f".{name}.{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale(target: Path) -> list[Path]:
+    """Remove the temporary files/folders a killed writer of `target` left beside it
+    (`.<name>.<pid>-*.tmp` whose process is gone); the removed paths."""
+    target = Path(target)
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)-.*{re.escape(TMP_SUFFIX)}$")
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            _remove(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
 def _remove_live_and_die(signum: int, _frame: Any) -> None:
     """SIGTERM while temporary files exist: remove them, then die of the signal as usual."""
     for tmp in list(_LIVE):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove(tmp)
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
@@ -103,7 +151,7 @@ def check_writable(path: Path) -> None:
     if not folder.is_dir():
         raise WriteError(f"{path}: cannot write ({folder} is not a directory)")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=_prefix(path.name), suffix=TMP_SUFFIX, dir=folder)
     except OSError as err:
         raise _write_error(path, err) from None
     os.close(fd)
@@ -132,7 +180,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+        sweep_stale(target)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(target.name), suffix=TMP_SUFFIX, dir=target.parent)
         os.close(fd)
     except OSError as err:
         if isinstance(err, FileExistsError) or err.errno == errno.ENOTDIR:
@@ -150,6 +199,45 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _track(tmp, False)
+
+
+@contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `path`; on success it replaces `path` whole.
+
+    The swap is two renames (the old folder aside, the new one in) and then the old one is
+    removed: a kill leaves the old folder, or the new one, or (between the two renames, a
+    moment) none — never a mix of old and new files. On failure the temporary folder is removed
+    and `path` is left as it was. Leftovers of a killed writer are removed on the next write.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(path)
+        tmp = tempfile.mkdtemp(prefix=_prefix(path.name), suffix=TMP_SUFFIX, dir=path.parent)
+    except OSError as err:
+        raise _write_error(path, err) from None
+    _track(tmp, True)
+    old = None
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp makes 0700; outputs are ordinary folders
+        if path.exists() or path.is_symlink():
+            old = str(path.parent / f"{_prefix(path.name)}{secrets.token_hex(4)}.old{TMP_SUFFIX}")
+            os.replace(path, old)  # (not removed by a SIGTERM: swept by the next write)
+        os.replace(tmp, path)
+    except OSError as err:
+        if old is not None and not path.exists():
+            os.replace(old, path)  # put the old folder back
+            old = None
+        if err.errno in _WRITE_ERRNOS:
+            raise _write_error(path, err) from None
+        raise
+    finally:
+        for leftover in (tmp, old):
+            if leftover is not None and os.path.exists(leftover):
+                _remove(leftover)
         _track(tmp, False)
 
 

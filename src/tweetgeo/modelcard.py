@@ -11,15 +11,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tweetgeo import paths
-from tweetgeo.errors import UserError
+from tweetgeo.errors import ModelDirError  # noqa: F401  (defined with the other user errors)
 from tweetgeo.io import read_json, write_json
 from tweetgeo.runspec import RunSpec
 
 FORMAT_VERSION = 2  # 1: flat fields before the run spec (tweetgeo ≤ 0.1 of issue 9); retrain those
-
-
-class ModelDirError(UserError):
-    """A model directory that cannot be used; the message names the file."""
 
 
 class ModelCard(BaseModel):
@@ -47,6 +43,8 @@ def load_card(model_dir: Path) -> ModelCard:
         raise ModelDirError(f"{path}: missing — {model_dir} is not a tweetgeo run directory")
     try:
         data = read_json(path)
+    except RecursionError:
+        raise ModelDirError(f"{path}: unreadable model card (nested too deeply)") from None
     except (ValueError, OSError) as err:
         raise ModelDirError(f"{path}: unreadable model card (not JSON: {' '.join(str(err).split())[:200]})") from None
     if not isinstance(data, dict):
@@ -57,7 +55,7 @@ def load_card(model_dir: Path) -> ModelCard:
                             + (" — written by an older tweetgeo: retrain the run (dvc repro)"
                                if isinstance(version, int) and version < FORMAT_VERSION else ""))
     try:
-        return ModelCard.model_validate(data)
+        card = ModelCard.model_validate(data)
     except ValidationError as err:
         problems = []
         for e in err.errors():
@@ -66,3 +64,23 @@ def load_card(model_dir: Path) -> ModelCard:
         raise ModelDirError(f"{path}: unreadable model card ({'; '.join(problems)[:300]})") from None
     except ValueError as err:  # the registry: an unknown family
         raise ModelDirError(f"{path}: unreadable model card ({' '.join(str(err).split())[:300]})") from None
+    _check_fits(card, path)
+    return card
+
+
+def _check_fits(card: ModelCard, path: Path) -> None:
+    """The card's fields must agree with each other (a card edited by hand may not)."""
+    spec = card.spec
+    try:
+        spec.family.check(spec.options, spec.task, spec.features)
+    except ValueError as err:
+        raise ModelDirError(f"{path}: card does not fit its model ({' '.join(str(err).split())[:200]})") from None
+    problems = []
+    if (spec.task == "binary") != (spec.labels == "target"):
+        problems.append(f"spec.labels {spec.labels!r} with task {spec.task!r}")
+    if spec.task == "binary" and card.n_labels != 2:
+        problems.append(f"n_labels {card.n_labels} for the binary task (expected 2)")
+    if spec.decoding_top_k < 1 or spec.encoder_max_tokens < 1:
+        problems.append("spec.decoding_top_k and spec.encoder_max_tokens must be at least 1")
+    if problems:
+        raise ModelDirError(f"{path}: unreadable model card ({'; '.join(problems)})")

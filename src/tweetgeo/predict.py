@@ -10,7 +10,7 @@ import pandas as pd
 
 from tweetgeo import paths
 from tweetgeo.metrics import argmax_decode, expected_distance_decode
-from tweetgeo.modelcard import ModelCard, ModelDirError, load_card
+from tweetgeo.modelcard import ModelCard, load_card
 from tweetgeo.models.registry import VECTOR_FEATURES
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
@@ -39,13 +39,9 @@ class Predictor:
     def _label_points(self) -> pd.DataFrame | None:
         if not self.labelled_geo:
             return None
-        path = paths.model_label_points(self.model_dir)
-        if not path.exists():
-            raise ModelDirError(f"{path}: missing — a geo classifier needs its label points")
-        points = pd.read_csv(path, keep_default_na=False, na_values=[""]).sort_values("label")
-        if len(points) != self.card.n_labels:
-            raise ModelDirError(f"{path}: {len(points)} label points, card says {self.card.n_labels}")
-        return points.reset_index(drop=True)
+        from tweetgeo.modelfiles import read_label_points
+
+        return read_label_points(paths.model_label_points(self.model_dir), self.card.n_labels)
 
     # ------------------------------------------------------------------ inputs
     def clean(self, texts: Sequence[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from tweetgeo import paths, runtime
-from tweetgeo.io import write_csv, write_json
+from tweetgeo.io import atomic_dir, read_json, write_csv, write_json
 from tweetgeo.modelcard import ModelCard, save_card
 from tweetgeo.models.registry import Fitted
 from tweetgeo.rundata import SplitData, label_points, load_run_splits, n_labels
@@ -23,9 +23,11 @@ from tweetgeo.schema import TRAIN, VALIDATION
 def logging_callbacks(spec: RunSpec) -> list[keras.callbacks.Callback]:
     """Resumable backups (a killed run continues), a per-epoch log and dvclive curves.
 
-    The backup (weights, epoch counter, epoch log, parameter stamp) lives in
-    paths.backup_dir(run), outside the DVC outputs; train_run deletes it only once every
-    output is written, so a run killed at any point resumes after its last finished epoch.
+    The backup (weights, epoch counter, epoch log, parameter stamp; the early-stopping and
+    random-generator state, keras_training.ResumableEarlyStopping; the finished fit, _save_fitted)
+    lives in paths.backup_dir(run), outside the DVC outputs; train_run deletes it only once every
+    output is written, so a run killed at any point resumes after its last finished epoch (or
+    from its finished fit) and ends as an uninterrupted run would.
     A backup made for another run spec is discarded (_fresh_backup).
     """
     from dvclive import Live
@@ -65,11 +67,11 @@ def _fresh_backup(spec: RunSpec, backup: Path) -> None:
 
 
 def _whole_history(run: str, summary: dict) -> None:
-    """After a resume, history/epochs_run/best_epoch cover the epochs before the kill too.
+    """After a resume, history/epochs_run cover the epochs before the kill too.
 
     Keras' History only has this process's epochs; the backup's epoch log has them all (an
-    epoch redone after a kill keeps its last row). EarlyStopping restored the best weights of
-    the epochs this process ran (with none run, the backup's last epoch is kept).
+    epoch redone after a kill keeps its last row). best_epoch is already counted over them all
+    (the early-stopping state survives a kill: keras_training.ResumableEarlyStopping).
     """
     log = paths.backup_dir(run) / EPOCH_LOG
     if "history" not in summary or not log.exists():
@@ -78,9 +80,52 @@ def _whole_history(run: str, summary: dict) -> None:
     hist = (pd.read_csv(log).drop_duplicates("epoch", keep="last").sort_values("epoch")
             .reset_index(drop=True))
     hist["epoch"] += 1
-    resumed = len(hist) - ran
-    summary.update(history=hist, epochs_run=len(hist), resumed_after_epoch=resumed,
-                   best_epoch=summary["best_epoch"] + resumed if ran else len(hist))
+    summary.update(history=hist, epochs_run=len(hist), resumed_after_epoch=len(hist) - ran)
+
+
+FITTED, FITTED_SUMMARY = "fitted", "fitted.json"  # in the backup: the fit, kept until the outputs are written
+
+
+def _save_fitted(spec: RunSpec, fitted: Fitted, summary: dict) -> None:
+    """Keep the finished fit in the backup, so a kill while the outputs are written resumes from
+    it (the best weights and the same best_epoch), never by retraining or from the last epoch."""
+    backup = paths.backup_dir(spec.name)
+    with atomic_dir(backup / FITTED) as folder:
+        spec.family.save(fitted.model, folder)
+    record = dict(summary)
+    if "history" in record:
+        hist = record["history"]
+        record["history"] = {"columns": list(hist.columns), "rows": hist.to_dict(orient="split")["data"]}
+    write_json(record, backup / FITTED_SUMMARY)  # last: its presence means the fit is whole
+
+
+def _load_fitted(spec: RunSpec, n_classes: int) -> tuple[Fitted, dict] | None:
+    """The fit a killed run had finished (see _save_fitted), or None."""
+    backup = paths.backup_dir(spec.name)
+    if not (backup / FITTED_SUMMARY).is_file():
+        return None
+    try:
+        summary = read_json(backup / FITTED_SUMMARY)
+        model = spec.family.load(backup / FITTED, spec.task, n_classes)
+        if "history" in summary:
+            summary["history"] = pd.DataFrame(summary["history"]["rows"], columns=summary["history"]["columns"])
+    except (ValueError, OSError, KeyError, TypeError):  # damaged: fit again (from the epoch backup)
+        return None
+    return Fitted(model, summary), summary
+
+
+def _say_how_resumed(run: str, summary: dict) -> None:
+    """A resumed fit says so, and whether it equals an uninterrupted run (train_summary.json:
+    resumed_after_epoch, resumed_exactly)."""
+    done = summary.get("resumed_after_epoch")
+    if not done:
+        return
+    if summary.get("resumed_exactly", True):
+        print(f"{run}: resumed after epoch {done} — same data order, random draws and early-stopping "
+              "state as an uninterrupted run")
+    else:
+        print(f"{run}: resumed after epoch {done} — WARNING: the backup lacked the early-stopping/random "
+              "state, so this run may differ from an uninterrupted one (resumed_exactly: false)")
 
 
 def fit_model(spec: RunSpec, n_classes: int, train: SplitData, val: SplitData,
@@ -103,8 +148,10 @@ def decision_threshold(spec: RunSpec, model, val: SplitData) -> tuple[float, dic
 
 def save_model(spec: RunSpec, model, points: pd.DataFrame, n_classes: int, out: Path,
                threshold: float = 0.5) -> None:
-    """Model file(s), label points, then card.json LAST: a directory without a card is unfinished."""
+    """Old card.json removed FIRST, then model file(s), label points, and card.json LAST: a
+    directory without a card is unfinished (train_run writes into a fresh folder swapped in whole)."""
     out.mkdir(parents=True, exist_ok=True)
+    paths.card(out).unlink(missing_ok=True)
     spec.family.save(model, out)
     if not points.empty:
         write_csv(points, paths.model_label_points(out))
@@ -120,11 +167,20 @@ def train_run(spec: RunSpec) -> Path:
     points = label_points(spec)
     n_classes = n_labels(spec, points)
     out = paths.model_dir(spec.name)
-    out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    fitted = fit_model(spec, n_classes, train, val, logging_callbacks(spec))
-    summary = dict(fitted.summary)
-    _whole_history(spec.name, summary)
+    callbacks = logging_callbacks(spec)  # (discards a backup made for other parameters)
+    finished = _load_fitted(spec, n_classes)
+    if finished:
+        fitted, summary = finished
+        summary["resumed_after_fit"] = True
+        print(f"{spec.name}: resumed — training had finished before an interruption; writing the "
+              f"outputs of that fit (best epoch {summary.get('best_epoch')} of {summary.get('epochs_run')})")
+    else:
+        fitted = fit_model(spec, n_classes, train, val, callbacks)
+        summary = dict(fitted.summary)
+        _whole_history(spec.name, summary)
+        _say_how_resumed(spec.name, summary)
+        _save_fitted(spec, fitted, summary)
     # dvclive's last-epoch summary repeats history.csv and is not a plot file: `dvc plots`
     # reads every file under reports/training, so keep only the curves there.
     (paths.training_log_dir(spec.name) / "metrics.json").unlink(missing_ok=True)
@@ -134,12 +190,14 @@ def train_run(spec: RunSpec) -> Path:
     if spec.task == "binary" and len(val):
         threshold, chosen = decision_threshold(spec, fitted.model, val)
         summary.update(chosen)
-    if "history" in summary:
-        write_csv(summary.pop("history"), paths.history(out))
-    if spec.train.cv_folds:
-        write_json(cross_validate(spec, points, n_classes, train, val), paths.cv_summary(out))
-    write_json(summary, paths.train_summary(out))
-    save_model(spec, fitted.model, points, n_classes, out, threshold)
+    cv = cross_validate(spec, points, n_classes, train, val) if spec.train.cv_folds else None
+    with atomic_dir(out) as folder:  # the run's folder is replaced whole, or not at all
+        if "history" in summary:
+            write_csv(summary.pop("history"), paths.history(folder))
+        if cv is not None:
+            write_json(cv, paths.cv_summary(folder))
+        write_json(summary, paths.train_summary(folder))
+        save_model(spec, fitted.model, points, n_classes, folder, threshold)
     shutil.rmtree(paths.backup_dir(spec.name), ignore_errors=True)
     return out
 

@@ -58,6 +58,10 @@ class Head:
     n_labels: int
 
 
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [""])[0][:200]
+
+
 def expected_output(task: str, output: str) -> str:
     """The output name a model of this task and output kind must have."""
     if output == "coords":
@@ -96,13 +100,18 @@ class KerasFamily(Family):
     def save(self, model: keras.Model, directory: Path) -> None:
         model.save(paths.keras_model(directory))
 
+    def check_files(self, directory: Path, task: Task, n_labels: int) -> None:
+        from tweetgeo.modelfiles import check_keras_archive
+
+        check_keras_archive(paths.keras_model(directory))
+
     def load(self, directory: Path, task: Task, n_labels: int) -> keras.Model:
-        """Safe loading (no Python code in the file is ever run); outputs checked against the card."""
+        """Safe loading (no Python code in the file is ever run) of a whole archive (checksums
+        checked); outputs checked against the card, weights finite."""
         from tweetgeo.modelcard import ModelDirError
 
         path = paths.keras_model(directory)
-        if not path.exists():
-            raise ModelDirError(f"{path}: missing — the run was not trained to the end")
+        self.check_files(directory, task, n_labels)
         import tweetgeo.models.layers  # noqa: F401  (registers the custom layers)
         import tweetgeo.models.losses  # noqa: F401  (registers the custom losses)
         from tweetgeo.runtime import keras  # TensorFlow imported quietly
@@ -114,8 +123,14 @@ class KerasFamily(Family):
                 raise ModelDirError(f"{path}: refused — it holds Python code (e.g. a Lambda layer) "
                                     "that safe loading never runs; untrusted model file") from None
             raise ModelDirError(f"{path}: not a loadable Keras model "
-                                f"({str(err).splitlines()[0][:200]})") from None
+                                f"({_first_line(err)})") from None
+        except Exception as err:  # noqa: BLE001  (a damaged archive fails in h5py, zipfile, Keras…)
+            raise ModelDirError(f"{path}: not a loadable Keras model ({type(err).__name__}: "
+                                f"{_first_line(err)})") from None
         self._check_outputs(model, path, task, n_labels)
+        for weight in model.weights:
+            if not np.isfinite(np.asarray(weight.numpy(), dtype="float64")).all():
+                raise ModelDirError(f"{path}: damaged Keras model (weight {weight.path} is not finite)")
         return model
 
     def _check_outputs(self, model: keras.Model, path: Path, task: str, n_labels: int) -> None:

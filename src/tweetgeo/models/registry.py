@@ -73,6 +73,15 @@ class Family(ABC):
     def load(self, directory: Path, task: Task, n_labels: int) -> Any:
         """Load what save wrote; a ModelDirError naming the file when it is unusable."""
 
+    def check_files(self, directory: Path, task: Task, n_labels: int) -> None:
+        """Cheap checks of the saved files without TensorFlow (ModelDirError naming the file);
+        by default that each of model_files exists."""
+        from tweetgeo.errors import ModelDirError
+
+        for path in self.model_files(directory):
+            if not path.exists():
+                raise ModelDirError(f"{path}: missing — the run was not trained to the end")
+
     @abstractmethod
     def scores(self, model: Any, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:
         """Raw outputs by name: ``target`` (N,) | ``label`` (N, L) | ``coords_deg`` (N, 2)."""

@@ -93,33 +93,25 @@ class NgramBag(KerasFamily):
         return keras.Model([terms, weights], output_heads(x, task=head.task, n_labels=head.n_labels),
                            name=f"ngram_bag_{cfg.weighting}")
 
-    def fit(self, spec, n_labels: int, train, val, callbacks: list) -> Fitted:
-        from tweetgeo import runtime
-        from tweetgeo.keras_training import build_model, targets_for
+    def inputs_for(self, spec, train) -> BagInputs:
         from tweetgeo.models.tfidf import load_vectorizers
-        from tweetgeo.runtime import keras
 
-        cfg, train_cfg = spec.options, spec.train
         vectorizers = load_vectorizers(paths.features_dir(spec.dataset, "tfidf"))
-        n_features = sum(len(v.vocabulary_) for v in vectorizers.values())
-        bag = BagModel(vectorizers, None, cfg.weighting, cfg.max_terms)
-        runtime.set_precision(train_cfg.mixed_precision)
-        with runtime.distribution_strategy(train_cfg.strategy).scope():
-            model = build_model(cfg, BagInputs(n_features), Head(spec.task, n_labels), train_cfg)
-        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=train_cfg.patience,
-                                             restore_best_weights=True)
-        history = model.fit(bag.inputs(train.inputs), targets_for(model, train),
-                            validation_data=(bag.inputs(val.inputs), targets_for(model, val)),
-                            batch_size=train_cfg.batch_size, epochs=train_cfg.epochs, shuffle=True,
-                            callbacks=[stop, *callbacks], verbose=2)
-        bag.keras_model = model
-        import pandas as pd
+        return BagInputs(sum(len(v.vocabulary_) for v in vectorizers.values()))
 
-        hist = pd.DataFrame(history.history)
-        hist.insert(0, "epoch", np.arange(1, len(hist) + 1))
-        best = int(hist["val_loss"].idxmin()) + 1 if "val_loss" in hist else len(hist)
-        return Fitted(bag, {"parameters": int(model.count_params()), "epochs_run": len(hist),
-                            "best_epoch": best, "history": hist})
+    def fit(self, spec, n_labels: int, train, val, callbacks: list) -> Fitted:
+        """The shared Keras training (exact resume, early stopping) on the texts' n-gram bags."""
+        from dataclasses import replace
+
+        from tweetgeo.keras_training import fit_keras
+        from tweetgeo.models.tfidf import load_vectorizers
+
+        vectorizers = load_vectorizers(paths.features_dir(spec.dataset, "tfidf"))
+        bag = BagModel(vectorizers, None, spec.options.weighting, spec.options.max_terms)
+        fitted = fit_keras(self, spec, n_labels, replace(train, inputs=bag.inputs(train.inputs)),
+                           replace(val, inputs=bag.inputs(val.inputs)), callbacks)
+        bag.keras_model = fitted.model
+        return Fitted(bag, fitted.summary)
 
     def model_files(self, directory: Path) -> list[Path]:
         return [paths.keras_model(directory), paths.tfidf_model(directory)]

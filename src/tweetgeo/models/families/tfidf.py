@@ -39,7 +39,10 @@ class TfidfLinearFamily(Family):
     def load(self, directory: Path, task: Task, n_labels: int):
         from tweetgeo.models.tfidf import TfidfLinear
 
-        return TfidfLinear.load(paths.tfidf_model(directory))
+        return TfidfLinear.load(paths.tfidf_model(directory), n_labels)
+
+    def check_files(self, directory: Path, task: Task, n_labels: int) -> None:
+        self.load(directory, task, n_labels)  # cheap, and no TensorFlow
 
     def scores(self, model, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:
         proba = model.predict_proba(inputs)
