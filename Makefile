@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src stages tests benchmarks
+	$(BIN)/ruff check src stages tests benchmarks experiments
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"

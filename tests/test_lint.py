@@ -10,6 +10,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ruff_passes() -> None:
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "stages", "tests", "benchmarks"],
-                            cwd=ROOT, capture_output=True, text=True)
+    folders = ["src", "stages", "tests", "benchmarks", "experiments"]
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", *folders], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
