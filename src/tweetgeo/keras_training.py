@@ -211,7 +211,8 @@ def fit_keras(family: KerasFamily, spec: RunSpec, n_labels: int, train: SplitDat
                                      epochs=(first, cfg.epochs)),
                         steps_per_epoch=steps_per_epoch(train, cfg.batch_size),
                         validation_data=make_dataset(model, val, cfg.batch_size, spec.seed, shuffle=False),
-                        epochs=cfg.epochs, callbacks=[stop, *callbacks], verbose=2)
+                        epochs=cfg.epochs, callbacks=[stop, *callbacks], verbose=2,
+                        shuffle=False)  # the dataset is already shuffled per epoch (Keras warns otherwise)
     hist = pd.DataFrame(history.history)
     hist.insert(0, "epoch", np.arange(start + 1, start + len(hist) + 1))
     best = stop.best_epoch + 1 if stop.best_weights is not None else start + len(hist)
