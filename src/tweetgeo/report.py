@@ -11,7 +11,7 @@ from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
 from tweetgeo.metric_files import read_details
-from tweetgeo.metrics import classification_metrics, paired_bootstrap_pvalue
+from tweetgeo.metrics import classification_metrics, coverage_curve, paired_bootstrap_pvalue
 from tweetgeo.runspec import resolve_run
 
 # Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
@@ -148,16 +148,23 @@ def significance(params: Params, runs: list[str], split: str, task: str) -> str:
 
 
 def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
+    """Per geo data set: the error CDF of every run and, for runs with a confidence, coverage curves."""
     out, written = paths.comparison_dir(), []
     for dataset in sorted({params.runs[r].dataset for r in runs}):
-        errors = {}
+        errors, curves = {}, {}
         for run in runs:
             table = _predictions(run, split)
             if params.runs[run].dataset == dataset and table is not None and "error_km" in table:
                 errors[run] = table["error_km"].to_numpy()
+                if "confidence" in table:
+                    curves[run] = coverage_curve(table["confidence"].to_numpy(), errors[run])
         if errors:
             path = out / f"error_cdf_{dataset}.png"
             plots.error_cdf(errors, path, f"{dataset} ({split}): error distance, all runs")
+            written.append(path)
+        if curves:
+            path = out / f"coverage_{dataset}.png"
+            plots.coverage_plot(curves, path, f"{dataset} ({split}): answering only the most confident tweets")
             written.append(path)
     return written
 
@@ -207,6 +214,9 @@ def write_report(params: Params) -> None:
         "Published figures of the source systems — **different data**, shown for scale only:", "",
         published_table(PUBLISHED_GEO, ["accuracy", "accuracy_top5", "acc_at_161", "mean_km",
                                         "median_km"]), "",
+        "Error CDFs, then coverage curves: the error of the tweets answered when a run answers only "
+        "its most confident predictions (the trade-off Yachay's confidence model reports). Interactive "
+        "maps of each run's errors: `reports/predictions/<run>/map.html` (open in a browser, works offline).", "",
         *[f"![{p.stem}](comparison/{p.name})" for p in cdfs], "",
         "Paired bootstrap (test): each run against the TF-IDF yardstick, and multi-task against "
         "single-task attention CNN as S2 does; small p: A is better than B:", "",
@@ -227,8 +237,11 @@ def write_report(params: Params) -> None:
         "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
         "- label schemes: `reports/labels/<dataset>/<dataset>-<scheme>.json|png`; embeddings coverage: "
         "`reports/embeddings/`",
-        "- per run: `reports/plots/<run>/` (training curves, confusion matrix, per-label bars, "
-        "error map), `reports/training/<run>/` (dvclive), `reports/predictions/<run>/`", "",
+        "- per run: `reports/plots/<run>/` (geo: coverage curve, error map, confusion matrix, per-label "
+        "bars; disaster: precision–recall, calibration, confusion matrix; training curves as "
+        "`training_<metric>.tsv`), `reports/predictions/<run>/` (per-row predictions, per_label.csv, "
+        "geo: map.html, an interactive map that works offline), `models/<run>/MODEL_CARD.md`",
+        "- every plot on one page, grouped by data set and run: `make plots` → `reports/dvc_plots/index.html`", "",
     ]
     with atomic_path(paths.report_file()) as tmp:
         tmp.write_text("\n".join(text), encoding="utf-8")
