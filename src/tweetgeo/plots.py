@@ -21,7 +21,7 @@ from tweetgeo.metrics import ACC_KM
 
 DPI = 120
 OTHER = "other"
-WORLD = (-180.0, 180.0, -90.0, 90.0)  # lon min, lon max, lat min, lat max
+WORLD = (-180.0, 180.0, -60.0, 85.0)  # lon min, lon max, lat min, lat max (no one tweets further south)
 CONTINENTAL_US = (-125.0, -66.0, 24.0, 50.0)
 US_SHARE = 0.9  # a map is drawn at the US extent when this share of its true points lies in it
 DENSITY_ROWS = 2_000  # above this many rows an error map shows binned medians, not points
@@ -189,9 +189,9 @@ def coverage_plot(curves: dict[str, pd.DataFrame], path: Path, title: str) -> No
         right.plot(curve["coverage"] * 100, curve["acc_at_161"], marker="o", ms=3, label=run)
     left.set(xlabel="share of tweets answered (most confident first, %)", ylabel="median error (km)",
              yscale="log", title="median error of the answered tweets")
-    km = FuncFormatter(lambda value, _pos: f"{value:,.0f}")
-    left.yaxis.set_major_formatter(km)
-    left.yaxis.set_minor_formatter(km)
+    left.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+    left.yaxis.set_minor_formatter(FuncFormatter(  # label 2× and 5× between the powers of ten, not every tick
+        lambda value, _pos: f"{value:,.0f}" if f"{value:.0e}"[0] in "25" else ""))
     right.set(xlabel="share of tweets answered (most confident first, %)", ylabel=f"Acc@{ACC_KM:g}",
               ylim=(0, 1), title=f"share within {ACC_KM:g} km")
     for ax in (left, right):

@@ -25,6 +25,7 @@ from tweetgeo.io import atomic_path, read_json
 RUN_ORDER = ("coverage", "error_map", "precision_recall", "calibration", "confusion_matrix",
              "training_loss", "training_", "per_label_bars")
 COMPARISON = "comparison"
+WIDE = ("error_map", "coverage", "error_cdf")  # figures with detail worth a wider image
 
 
 def _where(plot_id: str) -> tuple[str, str] | None:
@@ -61,6 +62,16 @@ def _comparison_rank(plot_id: str) -> tuple[bool, str]:
     return not PurePosixPath(plot_id).stem.startswith("error_cdf"), plot_id
 
 
+def _titled(plot_id: str, spec: dict) -> dict:
+    """A training curve's chart titled by its metric instead of its file path."""
+    stem = PurePosixPath(plot_id).stem
+    if not stem.startswith("training_"):
+        return spec
+    title = f"{stem.removeprefix('training_')}: train (solid) and validation (dashed), by epoch"
+    old = spec.get("title")
+    return {**spec, "title": {**old, "text": title} if isinstance(old, dict) else title}
+
+
 def _anchor(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -72,7 +83,9 @@ class _Page:
         self.out_dir, self.parts, self.charts = out_dir, [], 0
 
     def plot(self, plot_id: str, entries: list[dict]) -> None:
-        self.parts.append(f'<figure><figcaption>{html.escape(PurePosixPath(plot_id).name)}</figcaption>')
+        wide = PurePosixPath(plot_id).stem.startswith(WIDE)
+        self.parts.append(f'<figure{" class=wide" if wide else ""}><figcaption>'
+                          f'{html.escape(PurePosixPath(plot_id).name)}</figcaption>')
         for entry in entries:
             revs = ", ".join(entry.get("revisions", []))
             if entry.get("type") == "image":
@@ -83,7 +96,7 @@ class _Page:
                 self.parts.append(f'{caption}<img src="{html.escape(url)}" alt="{html.escape(plot_id)}">')
             elif entry.get("type") == "vega":
                 self.charts += 1
-                spec = json.dumps(entry["content"]).replace("</", "<\\/")
+                spec = json.dumps(_titled(plot_id, entry["content"])).replace("</", "<\\/")
                 self.parts.append(f'<div id="chart{self.charts}"></div><script>vegaEmbed("#chart{self.charts}", '
                                   f'{spec}, {{"actions": false}});</script>')
         self.parts.append("</figure>")
@@ -148,7 +161,8 @@ h2 { border-bottom: 2px solid #444; margin-top: 2em; }
 h3 { margin-bottom: 0.3em; } h3 a.map { font-size: 0.75em; font-weight: normal; margin-left: 1em; }
 .row { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 12px; }
 figure { margin: 0; border: 1px solid #ccc; padding: 4px; }
-figure img { max-width: 900px; max-height: 620px; }
+figure img { max-width: 620px; }
+figure.wide img { max-width: 1080px; }
 figcaption, .rev { font-size: 0.8em; color: #555; }
 </style>"""
 

@@ -111,7 +111,7 @@ window.addEventListener('mousemove', e => {
   view[0] = drag[2] - (e.clientX - drag[0]) * unit; view[1] = drag[3] - (e.clientY - drag[1]) * unit; draw();
 });
 document.getElementById('reset').onclick = () => { view = home.slice(); draw(); };
-document.getElementById('world').onclick = () => { view = [-180, -90, 360, 180]; draw(); };
+document.getElementById('world').onclick = () => { view = WORLD_VIEW.slice(); draw(); };
 const lines = document.getElementById('lines');
 lines.onchange = () => svg.classList.toggle('all', lines.checked);
 if (location.hash === '#lines') { lines.checked = true; lines.onchange(); }  // map.html#lines: all lines drawn
@@ -133,14 +133,19 @@ svg.all .p line { stroke-opacity: 0.35; }
 """
 
 
+def _view(extent: tuple[float, float, float, float]) -> list[float]:
+    """An SVG viewBox (x, y, width, height) showing extent (lon min, lon max, lat min, lat max)."""
+    lon0, lon1, lat0, lat1 = extent
+    return [lon0, -lat1, lon1 - lon0, lat1 - lat0]
+
+
 def write_error_map_html(table: pd.DataFrame, path: Path, title: str, seed: int = 0, sample: int = SAMPLE) -> None:
     """The page for one run's prediction table (evaluate.prediction_table of a geo run: id,
     true_lat, true_lon, lat, lon, error_km, and name/confidence when the run has labels)."""
     rows = np.random.default_rng(seed).permutation(len(table))[:sample]
     shown = table.iloc[np.sort(rows)]
     extent = map_extent(table[["true_lat", "true_lon"]].to_numpy())
-    lon0, lon1, lat0, lat1 = extent
-    home = [lon0, -lat1, lon1 - lon0, lat1 - lat0]
+    home = _view(extent)
     median = float(np.median(table["error_km"])) if len(table) else float("nan")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -159,7 +164,7 @@ No tweet text is shown.</p>
 {_backgrounds(extent)}
 {_points(shown)}
 </svg>
-<script>const HOME = {json.dumps(home)};{_SCRIPT}</script>
+<script>const HOME = {json.dumps(home)}, WORLD_VIEW = {json.dumps(_view(WORLD))};{_SCRIPT}</script>
 </body></html>
 """
     with atomic_path(path) as tmp:
