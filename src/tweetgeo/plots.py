@@ -179,6 +179,13 @@ def error_map(
     _save(fig, path)
 
 
+def _minor_km(ax, value: float) -> str:
+    """Minor tick label of a log km axis: every tick within about a decade, else only 2× and 5×."""
+    low, high = ax.get_ylim()
+    crowded = high / max(low, 1e-9) > 15
+    return "" if crowded and f"{value:.0e}"[0] not in "25" else f"{value:,.0f}"
+
+
 def coverage_plot(curves: dict[str, pd.DataFrame], path: Path, title: str) -> None:
     """Median error and Acc@161 against the share of tweets answered when only the most confident
     predictions are kept (metrics.coverage_curve), one line per run."""
@@ -190,8 +197,7 @@ def coverage_plot(curves: dict[str, pd.DataFrame], path: Path, title: str) -> No
     left.set(xlabel="share of tweets answered (most confident first, %)", ylabel="median error (km)",
              yscale="log", title="median error of the answered tweets")
     left.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
-    left.yaxis.set_minor_formatter(FuncFormatter(  # label 2× and 5× between the powers of ten, not every tick
-        lambda value, _pos: f"{value:,.0f}" if f"{value:.0e}"[0] in "25" else ""))
+    left.yaxis.set_minor_formatter(FuncFormatter(lambda value, _pos: _minor_km(left, value)))
     right.set(xlabel="share of tweets answered (most confident first, %)", ylabel=f"Acc@{ACC_KM:g}",
               ylim=(0, 1), title=f"share within {ACC_KM:g} km")
     for ax in (left, right):
