@@ -122,7 +122,9 @@ def test_coverage_plot(tmp_path: Path, rng: np.random.Generator) -> None:
 def test_precision_recall_and_calibration(tmp_path: Path, rng: np.random.Generator) -> None:
     truth = rng.integers(0, 2, 600)
     probability = np.clip(0.6 * truth + rng.normal(0.2, 0.2, 600), 0, 1)
-    plots.precision_recall_plot(truth, probability, tmp_path / "pr" / "precision_recall.png", "disaster")
+    runs = {"gru": (truth, probability, (probability >= 0.5).astype(int)),
+            "tfidf": (truth, probability ** 2, (probability >= 0.7).astype(int))}
+    plots.precision_recall_plot(runs, tmp_path / "pr" / "precision_recall.png", "disaster")
     plots.calibration_plot(truth, probability, tmp_path / "cal" / "calibration.png", "disaster")
     assert_png(tmp_path / "pr" / "precision_recall.png")
     assert_png(tmp_path / "cal" / "calibration.png")

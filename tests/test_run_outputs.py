@@ -15,6 +15,7 @@ from tweetgeo.config import load_params
 from tweetgeo.geo import haversine_km
 from tweetgeo.io import read_json
 from tweetgeo.model_card_text import model_card_text
+from tweetgeo.report import write_report
 from tweetgeo.runspec import resolve_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -35,6 +36,10 @@ def test_disaster_run_writes_its_model_card_and_figures(tmp_path: Path) -> None:
         result = evaluate.evaluate_run(spec, bootstrap=0)
         card = paths.model_card_text(out).read_text(encoding="utf-8")
         summary = read_json(paths.train_summary(out))
+        write_report(load_params("params.yaml"))  # the comparison: every evaluated run's curve
+        report = paths.report_file().read_text(encoding="utf-8")
+        assert _png(paths.comparison_dir() / "precision_recall_disaster.png")
+        assert "![precision_recall_disaster](comparison/precision_recall_disaster.png)" in report
         figures = {p.name for p in paths.plots_dir("tiny-tfidf").iterdir()}
         assert all(_png(paths.plots_dir("tiny-tfidf") / name) for name in figures)
         assert not paths.web_map("tiny-tfidf").exists()  # maps are for geo runs

@@ -118,7 +118,8 @@ def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd
     title = f"{run} ({split_name})"
     if task == "binary":
         truth, probability = table["true_label"].to_numpy(), table["probability"].to_numpy()
-        plots.precision_recall_plot(truth, probability, out / "precision_recall.png", title)
+        plots.precision_recall_plot({run: (truth, probability, table["target"].to_numpy())},
+                                    out / "precision_recall.png", title)
         plots.calibration_plot(truth, probability, out / "calibration.png", title)
         plots.confusion_matrix_plot(truth, table["target"].to_numpy(),
                                     ["not disaster", "disaster"], out / "confusion_matrix.png", title)

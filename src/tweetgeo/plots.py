@@ -208,24 +208,31 @@ def coverage_plot(curves: dict[str, pd.DataFrame], path: Path, title: str) -> No
     _save(fig, path)
 
 
-def precision_recall_plot(y_true: np.ndarray, probability: np.ndarray, path: Path, title: str,
-                          threshold: float = 0.5) -> None:
-    """Precision against recall over every decision threshold, the model's own threshold marked."""
+def precision_recall_plot(runs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], path: Path,
+                          title: str) -> None:
+    """Precision against recall over every decision threshold, one line per run, each run's own
+    decisions marked. runs: {run: (truth 0/1, probability, decision 0/1)} on the same rows."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    y_true, probability = np.asarray(y_true, int), np.asarray(probability, float)
-    precision, recall, _ = precision_recall_curve(y_true, probability)
-    predicted = probability >= threshold
-    tp = int((predicted & (y_true == 1)).sum())
-    at_p, at_r = tp / max(int(predicted.sum()), 1), tp / max(int(y_true.sum()), 1)
-    fig = Figure(figsize=(5.5, 4.5), layout="constrained")
+    fig = Figure(figsize=(6, 4.8), layout="constrained")
     ax = fig.subplots()
-    ax.step(recall, precision, where="post", label=f"AP {average_precision_score(y_true, probability):.3f}")
-    ax.plot([at_r], [at_p], "o", color="tab:red", label=f"threshold {threshold:g}: P {at_p:.2f}, R {at_r:.2f}")
-    ax.axhline(y_true.mean(), color="grey", ls="--", lw=1, label=f"base rate {y_true.mean():.2f}")
+    base = None
+    for run, (truth, probability, decision) in runs.items():
+        truth, probability, decision = (np.asarray(truth, int), np.asarray(probability, float),
+                                        np.asarray(decision, int))
+        precision, recall, _ = precision_recall_curve(truth, probability)
+        tp = int(((decision == 1) & (truth == 1)).sum())
+        at_p, at_r = tp / max(int(decision.sum()), 1), tp / max(int(truth.sum()), 1)
+        line, = ax.step(recall, precision, where="post",
+                        label=f"{run}: AP {average_precision_score(truth, probability):.3f}")
+        ax.plot([at_r], [at_p], "o", color=line.get_color(), mec="black",
+                label=f"  its decisions: P {at_p:.2f}, R {at_r:.2f}")
+        base = truth.mean()
+    if base is not None:
+        ax.axhline(base, color="grey", ls="--", lw=1, label=f"base rate {base:.2f}")
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower left", fontsize=8)
     _save(fig, path)
 
 

@@ -169,6 +169,23 @@ def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
     return written
 
 
+def precision_recall_comparison(params: Params, runs: list[str], split: str) -> list[Path]:
+    """Per disaster data set: every run's precision–recall curve on the same rows."""
+    written = []
+    for dataset in sorted({params.runs[r].dataset for r in runs}):
+        curves = {}
+        for run in runs:
+            table = _predictions(run, split)
+            if params.runs[run].dataset == dataset and table is not None and "probability" in table:
+                curves[run] = (table["true_label"].to_numpy(), table["probability"].to_numpy(),
+                               table["target"].to_numpy())
+        if curves:
+            path = paths.comparison_dir() / f"precision_recall_{dataset}.png"
+            plots.precision_recall_plot(curves, path, f"{dataset} ({split}): precision and recall, all runs")
+            written.append(path)
+    return written
+
+
 def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int = 3) -> str:
     """S3: example texts of true/false positives/negatives of the best run (by F1)."""
     scored = [(read_details(r).get(split, {}).get("f1", {}).get("value", -1), r)
@@ -199,6 +216,7 @@ def write_report(params: Params) -> None:
     binary = [r for r in runs if params.runs[r].labels == "target"]
     paths.comparison_dir().mkdir(parents=True, exist_ok=True)
     cdfs = comparison_plots(params, geo, "test")
+    pr_curves = precision_recall_comparison(params, binary, "validation")
     text = [
         "# tweetgeo results", "",
         "Built by `dvc repro` (stage `report`) from `reports/details/*.json` (the CIs; "
@@ -228,6 +246,7 @@ def write_report(params: Params) -> None:
         "Kaggle's test labels are not public: the test predictions are in "
         "`reports/predictions/<run>/submission.csv` (Kaggle format).", "",
         run_table(params, binary, "validation", BINARY_COLUMNS), "",
+        *[f"![{p.stem}](comparison/{p.name})" for p in pr_curves], "",
         "Published figures of the source system — their split and Kaggle's test set:", "",
         published_table(PUBLISHED_DISASTER, BINARY_COLUMNS), "",
         "Paired bootstrap against the TF-IDF yardstick (validation):", "",
