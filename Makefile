@@ -38,11 +38,14 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
-# every declared plot rendered offline to reports/dvc_plots/index.html (Vega vendored in plots/vendor/)
+# every declared plot on one offline page, grouped by data set then run, headline figures first:
+# reports/dvc_plots/index.html (DVC resolves the plots and copies the images, tweetgeo.plots_page lays
+# them out through plots/template.html, which loads the Vega builds vendored in plots/vendor/)
 plots: $(STAMP)
 	rm -rf reports/dvc_plots
-	$(BIN)/dvc plots show --html-template plots/template.html -o reports/dvc_plots
 	mkdir -p reports/dvc_plots/vendor
+	$(BIN)/dvc plots show --json -o reports/dvc_plots > reports/dvc_plots/plots.json
+	$(BIN)/python -m tweetgeo.plots_page reports/dvc_plots/plots.json --template plots/template.html -o reports/dvc_plots/index.html
 	cp plots/vendor/*.js reports/dvc_plots/vendor/
 
 clean-venv:

@@ -63,12 +63,17 @@ def test_vendored_files_match_readme_sha256() -> None:
         assert "Redistribution and use in source and binary forms" in licence, package  # BSD-3
 
 
-def test_make_plots_copies_vendor_next_to_output() -> None:
+def _plots_recipe() -> list[str]:
     makefile = (ROOT / "Makefile").read_text(encoding="utf8")
     target = makefile.split("\nplots:", 1)[1].split("\n\n", 1)[0]
-    assert "--html-template plots/template.html" in target
-    assert "-o reports/dvc_plots" in target
-    assert "cp plots/vendor/*.js reports/dvc_plots/vendor/" in target
+    return [line.strip() for line in target.splitlines()[1:] if line.startswith("\t")]
+
+
+def test_make_plots_copies_vendor_next_to_output() -> None:
+    recipe = "\n".join(_plots_recipe())
+    assert "--template plots/template.html" in recipe
+    assert "-o reports/dvc_plots" in recipe
+    assert "cp plots/vendor/*.js reports/dvc_plots/vendor/" in recipe
 
 
 def _dvc() -> str | None:
@@ -105,3 +110,61 @@ def test_dvc_plots_show_with_template_is_offline(tmp_path: Path) -> None:
         shutil.copy(VENDOR / name, out / "vendor" / name)
     for src in sources:
         assert (out / src).is_file(), src
+
+
+def _png(path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(2, 1))
+    fig.subplots().plot([0, 1])
+    fig.savefig(path)
+
+
+@pytest.mark.skipif(_dvc() is None or shutil.which("git") is None, reason="needs dvc and git")
+def test_make_plots_page_groups_by_data_set_then_run(tmp_path: Path) -> None:
+    """The Makefile's recipe, run as written on the project's own `plots:` section: headings per data
+    set and run, comparisons first, one chart per training metric with both lines, a map link."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_TERMINAL_PROMPT": "0",
+           "PYTHONPATH": str(ROOT / "src")}
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([_dvc(), "init", "-q"], cwd=repo, check=True, env=env)
+    plots_section = (ROOT / "dvc.yaml").read_text(encoding="utf8").split("\nplots:", 1)[1]
+    (repo / "dvc.yaml").write_text("plots:" + plots_section, encoding="utf8")
+    shutil.copytree(ROOT / "plots", repo / "plots")
+    for name in ("comparison/error_cdf_geo.png", "comparison/coverage_geo.png", "plots/geo-a/error_map.png",
+                 "plots/geo-a/coverage.png", "plots/geo-a/per_label_bars.png", "plots/dis-b/calibration.png",
+                 "plots/dis-b/precision_recall.png", "plots/dis-b/confusion_matrix.png"):
+        _png(repo / "reports" / name)
+    (repo / "reports/plots/geo-a/training_loss.tsv").write_text(
+        "epoch\ttrain\tvalidation\n1\t3.0\t3.5\n2\t2.0\t2.9\n", encoding="utf8")
+    (repo / "reports/details").mkdir()
+    for run, dataset in (("geo-a", "geo"), ("dis-b", "dis")):
+        (repo / "reports/details" / f"{run}.json").write_text(f'{{"dataset": "{dataset}"}}', encoding="utf8")
+    (repo / "reports/predictions/geo-a").mkdir(parents=True)
+    (repo / "reports/predictions/geo-a/map.html").write_text("<html></html>", encoding="utf8")
+
+    bin_dir = str(Path(sys.executable).parent)
+    for line in _plots_recipe():
+        subprocess.run(line.replace("$(BIN)", bin_dir), shell=True, cwd=repo, env=env, check=True,
+                       capture_output=True)
+    out = repo / "reports/dvc_plots"
+    html = (out / "index.html").read_text(encoding="utf8")
+
+    headings = [(level, text.strip()) for level, text in re.findall(r"<h([23])[^>]*>([^<]+)", html)]
+    assert headings == [("2", "dis"), ("3", "dis-b"), ("2", "geo"), ("3", "All runs compared"), ("3", "geo-a")]
+    captions = re.findall(r"<figcaption>([^<]+)</figcaption>", html)
+    assert captions == ["precision_recall.png", "calibration.png", "confusion_matrix.png",  # dis-b
+                        "error_cdf_geo.png", "coverage_geo.png",  # geo, all runs: CDFs first
+                        "coverage.png", "error_map.png", "training_loss.tsv", "per_label_bars.png"]  # geo-a
+    for src in re.findall(r'<img src="([^"]+)"', html):
+        assert (out / src).is_file(), src
+    assert html.count("vegaEmbed(") == 1 and '"validation"' in html and '"train"' in html
+    href = re.search(r'<a class="map" href="([^"]+)"', html).group(1)
+    assert (out / href).resolve() == (repo / "reports/predictions/geo-a/map.html").resolve()
+    assert _script_sources(html) == [f"vendor/{name}" for name in VENDORED]
+    assert "cdn.jsdelivr" not in html and "{plot_divs}" not in html
+    for name in VENDORED:
+        assert (out / "vendor" / name).is_file()

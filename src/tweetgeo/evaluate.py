@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tweetgeo import metrics, paths, plots
+from tweetgeo import metrics, paths, plots, webmap
 from tweetgeo.geo import haversine_km
 from tweetgeo.io import read_json, write_csv, write_parquet
 from tweetgeo.metric_files import write_metrics
@@ -107,19 +107,31 @@ def _write_submission(run: str, split: SplitData, predicted: pd.DataFrame) -> No
 
 
 def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd.DataFrame]) -> None:
+    """Per-run figures in reports/plots/<run>/ (headline ones first in the plots page), the per-label
+    table beside the predictions and, for geo runs, the interactive map (paths.web_map)."""
     out = paths.plots_dir(run)
     history = paths.history(paths.model_dir(run))
-    if history.exists():
-        plots.training_curves(pd.read_csv(history), out / "training_curves.png", run)
+    if history.exists():  # train and validation on one DVC chart per metric
+        plots.write_curve_tables(pd.read_csv(history), out)
     table = tables.get(TEST, tables.get(VALIDATION))
     if table is None:
         return
     split_name = TEST if TEST in tables else VALIDATION
     title = f"{run} ({split_name})"
     if task == "binary":
-        plots.confusion_matrix_plot(table["true_label"].to_numpy(), table["target"].to_numpy(),
+        truth, probability = table["true_label"].to_numpy(), table["probability"].to_numpy()
+        plots.precision_recall_plot({run: (truth, probability, table["target"].to_numpy())},
+                                    out / "precision_recall.png", title)
+        plots.calibration_plot(truth, probability, out / "calibration.png", title)
+        plots.confusion_matrix_plot(truth, table["target"].to_numpy(),
                                     ["not disaster", "disaster"], out / "confusion_matrix.png", title)
         return
+    true = table[["true_lat", "true_lon"]].to_numpy()
+    plots.error_map(true, table[["lat", "lon"]].to_numpy(), out / "error_map.png", title)
+    webmap.write_error_map_html(table, paths.web_map(run), f"{run}: predictions and errors ({split_name})")
+    if "confidence" in table:
+        curve = metrics.coverage_curve(table["confidence"].to_numpy(), table["error_km"].to_numpy())
+        plots.coverage_plot({run: curve}, out / "coverage.png", f"{title}: answering only the most confident")
     if "label" in table:
         names = predictor.points["name"].astype(str).to_numpy()
         seen = table["true_label"].to_numpy() >= 0  # -1: a label never seen in training
@@ -127,7 +139,5 @@ def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd
                                     list(names), out / "confusion_matrix.png", title)
         report = metrics.per_label_report(table["true_label"].to_numpy(), table["label"].to_numpy(),
                                           dict(enumerate(names)))
-        write_csv(report, out / "per_label.csv")
+        write_csv(report, paths.per_label_table(run))  # a table, not a chart: outside reports/plots
         plots.per_label_bars(report, out / "per_label_bars.png", title)
-    true = table[["true_lat", "true_lon"]].to_numpy()
-    plots.error_map(true, table[["lat", "lon"]].to_numpy(), out / "error_map.png", title)

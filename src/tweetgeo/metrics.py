@@ -291,3 +291,16 @@ def kfold_summary(fold_metrics: list[dict[str, float]]) -> dict[str, dict[str, f
         name: {"mean": float(table[name].mean()), "std": float(table[name].std(ddof=0)), "folds": len(table)}
         for name in names
     }
+
+
+def coverage_curve(confidence: np.ndarray, errors_km: np.ndarray, points: int = 20) -> pd.DataFrame:
+    """Answer only the most confident rows: for each share kept (1/points … 1), the median error km
+    and Acc@161 of the rows kept (ties in confidence broken by row order, most confident first)."""
+    confidence, errors_km = np.asarray(confidence, float), np.asarray(errors_km, float)
+    order = np.argsort(-confidence, kind="stable")
+    rows = []
+    for share in np.linspace(1 / points, 1, points):
+        kept = errors_km[order[: max(1, int(round(share * len(order))))]]
+        rows.append({"coverage": float(share), "rows": len(kept), "median_km": float(np.median(kept)),
+                     "acc_at_161": float((kept <= ACC_KM).mean())})
+    return pd.DataFrame(rows)

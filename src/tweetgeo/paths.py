@@ -94,6 +94,11 @@ def history(model_directory: Path) -> Path:
     return Path(model_directory) / "history.csv"
 
 
+def model_card_text(model_directory: Path) -> Path:
+    """The model card for people: purpose, data seen, measured error, intended use and misuse."""
+    return Path(model_directory) / "MODEL_CARD.md"
+
+
 def train_summary(model_directory: Path) -> Path:
     """Wall time, rows, epochs, best epoch, parameters, device."""
     return Path(model_directory) / "train_summary.json"
@@ -128,6 +133,17 @@ def predictions(run: str, split: str) -> Path:
 
 def plots_dir(run: str) -> Path:
     return Path("reports/plots") / run
+
+
+def per_label_table(run: str) -> Path:
+    """Per-label support, correct and incorrect counts of a geo classifier (test split, else validation)."""
+    return predictions_dir(run) / "per_label.csv"
+
+
+def web_map(run: str) -> Path:
+    """The interactive, offline HTML map of a geo run's predictions and errors (beside them: it
+    shows rows of the data set, so it is a DVC-cached output like them, not git-tracked)."""
+    return predictions_dir(run) / "map.html"
 
 
 def submission_file(run: str) -> Path:

@@ -11,7 +11,7 @@ from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
 from tweetgeo.metric_files import read_details
-from tweetgeo.metrics import classification_metrics, paired_bootstrap_pvalue
+from tweetgeo.metrics import classification_metrics, coverage_curve, paired_bootstrap_pvalue
 from tweetgeo.runspec import resolve_run
 
 # Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
@@ -169,16 +169,40 @@ def significance(params: Params, runs: list[str], split: str, task: str) -> str:
 
 
 def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
+    """Per geo data set: the error CDF of every run and, for runs with a confidence, coverage curves."""
     out, written = paths.comparison_dir(), []
     for dataset in sorted({params.runs[r].dataset for r in runs}):
-        errors = {}
+        errors, curves = {}, {}
         for run in runs:
             table = _predictions(run, split)
             if params.runs[run].dataset == dataset and table is not None and "error_km" in table:
                 errors[run] = table["error_km"].to_numpy()
+                if "confidence" in table:
+                    curves[run] = coverage_curve(table["confidence"].to_numpy(), errors[run])
         if errors:
             path = out / f"error_cdf_{dataset}.png"
             plots.error_cdf(errors, path, f"{dataset} ({split}): error distance, all runs")
+            written.append(path)
+        if curves:
+            path = out / f"coverage_{dataset}.png"
+            plots.coverage_plot(curves, path, f"{dataset} ({split}): answering only the most confident tweets")
+            written.append(path)
+    return written
+
+
+def precision_recall_comparison(params: Params, runs: list[str], split: str) -> list[Path]:
+    """Per disaster data set: every run's precision–recall curve on the same rows."""
+    written = []
+    for dataset in sorted({params.runs[r].dataset for r in runs}):
+        curves = {}
+        for run in runs:
+            table = _predictions(run, split)
+            if params.runs[run].dataset == dataset and table is not None and "probability" in table:
+                curves[run] = (table["true_label"].to_numpy(), table["probability"].to_numpy(),
+                               table["target"].to_numpy())
+        if curves:
+            path = paths.comparison_dir() / f"precision_recall_{dataset}.png"
+            plots.precision_recall_plot(curves, path, f"{dataset} ({split}): precision and recall, all runs")
             written.append(path)
     return written
 
@@ -213,6 +237,7 @@ def write_report(params: Params) -> None:
     binary = [r for r in runs if params.runs[r].labels == "target"]
     paths.comparison_dir().mkdir(parents=True, exist_ok=True)
     cdfs = comparison_plots(params, geo, "test")
+    pr_curves = precision_recall_comparison(params, binary, "validation")
     text = [
         "# tweetgeo results", "",
         "Built by `dvc repro` (stage `report`) from `reports/details/*.json` (the CIs; "
@@ -232,6 +257,9 @@ def write_report(params: Params) -> None:
         "Published figures of the source systems — **different data**, shown for scale only:", "",
         published_table(PUBLISHED_GEO, ["accuracy", "accuracy_top5", "acc_at_161", "mean_km",
                                         "median_km"]), "",
+        "Error CDFs, then coverage curves: the error of the tweets answered when a run answers only "
+        "its most confident predictions (the trade-off Yachay's confidence model reports). Interactive "
+        "maps of each run's errors: `reports/predictions/<run>/map.html` (open in a browser, works offline).", "",
         *[f"![{p.stem}](comparison/{p.name})" for p in cdfs], "",
         "Paired bootstrap (test): each run against the TF-IDF yardstick, and multi-task against "
         "single-task attention CNN as S2 does; small p: A is better than B:", "",
@@ -247,6 +275,7 @@ def write_report(params: Params) -> None:
         run_table(params, binary, "test", BINARY_COLUMNS), "",
         "Validation split (early stopping and the threshold were chosen on it, so it flatters):", "",
         run_table(params, binary, "validation", BINARY_COLUMNS), "",
+        *[f"![{p.stem}](comparison/{p.name})" for p in pr_curves], "",
         "Published figures of the source system — their split and Kaggle's test set:", "",
         published_table(PUBLISHED_DISASTER, BINARY_COLUMNS), "",
         "Paired bootstrap against the TF-IDF yardstick (test):", "",
@@ -256,8 +285,11 @@ def write_report(params: Params) -> None:
         "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
         "- label schemes: `reports/labels/<dataset>/<dataset>-<scheme>.json|png`; embeddings coverage: "
         "`reports/embeddings/`",
-        "- per run: `reports/plots/<run>/` (training curves, confusion matrix, per-label bars, "
-        "error map), `reports/training/<run>/` (dvclive), `reports/predictions/<run>/`", "",
+        "- per run: `reports/plots/<run>/` (geo: coverage curve, error map, confusion matrix, per-label "
+        "bars; disaster: precision–recall, calibration, confusion matrix; training curves as "
+        "`training_<metric>.tsv`), `reports/predictions/<run>/` (per-row predictions, per_label.csv, "
+        "geo: map.html, an interactive map that works offline), `models/<run>/MODEL_CARD.md`",
+        "- every plot on one page, grouped by data set and run: `make plots` → `reports/dvc_plots/index.html`", "",
     ]
     with atomic_path(paths.report_file()) as tmp:
         tmp.write_text("\n".join(text), encoding="utf-8")

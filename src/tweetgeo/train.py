@@ -12,12 +12,13 @@ import pandas as pd
 
 from tweetgeo import paths, runtime
 from tweetgeo.io import atomic_dir, read_json, write_csv, write_json
+from tweetgeo.model_card_text import write_model_card_text
 from tweetgeo.modelcard import ModelCard, save_card
 from tweetgeo.models.registry import Fitted
 from tweetgeo.rundata import SplitData, label_points, load_run_splits, n_labels
 from tweetgeo.runspec import RunSpec
 from tweetgeo.runtime import keras  # TensorFlow imported quietly
-from tweetgeo.schema import TRAIN, VALIDATION
+from tweetgeo.schema import TEST, TRAIN, VALIDATION
 
 
 def logging_callbacks(spec: RunSpec) -> list[keras.callbacks.Callback]:
@@ -191,6 +192,9 @@ def train_run(spec: RunSpec) -> Path:
         threshold, chosen = decision_threshold(spec, fitted.model, val)
         summary.update(chosen)
     cv = cross_validate(spec, points, n_classes, train, val) if spec.train.cv_folds else None
+    scored = {name: (split if spec.task == "geo" else split.subset(split.labelled))  # the rows evaluate scores
+              for name, split in splits.items() if name in (VALIDATION, TEST)}
+    rows = {TRAIN: len(train), **{name: len(split) for name, split in scored.items()}}
     with atomic_dir(out) as folder:  # the run's folder is replaced whole, or not at all
         if "history" in summary:
             write_csv(summary.pop("history"), paths.history(folder))
@@ -198,8 +202,21 @@ def train_run(spec: RunSpec) -> Path:
             write_json(cv, paths.cv_summary(folder))
         write_json(summary, paths.train_summary(folder))
         save_model(spec, fitted.model, points, n_classes, folder, threshold)
+        write_model_card_text(spec, n_classes, rows, summary, validation_metrics(spec, folder, scored[VALIDATION]),
+                              folder)
     shutil.rmtree(paths.backup_dir(spec.name), ignore_errors=True)
     return out
+
+
+def validation_metrics(spec: RunSpec, model_dir: Path, val: SplitData) -> dict:
+    """The saved model's validation metrics (no CIs), through the same Predictor as evaluate."""
+    from tweetgeo.evaluate import prediction_table, split_metrics
+    from tweetgeo.predict import Predictor
+
+    if len(val.ids) == 0:
+        return {}
+    predicted = Predictor(model_dir).predict(inputs=val.inputs)
+    return split_metrics(prediction_table(val, predicted), spec.task, 0, spec.seed)
 
 
 def cross_validate(spec: RunSpec, points: pd.DataFrame, n_classes: int, train: SplitData,
