@@ -238,6 +238,8 @@ def write_report(params: Params) -> None:
     paths.comparison_dir().mkdir(parents=True, exist_ok=True)
     cdfs = comparison_plots(params, geo, "test")
     pr_curves = precision_recall_comparison(params, binary, "validation")
+    # disaster: the labelled test share when the data set has one (split.labelled_test), else validation
+    held = "test" if any(read_details(r).get("test") for r in binary) else "validation"
     text = [
         "# tweetgeo results", "",
         "Built by `dvc repro` (stage `report`) from `reports/details/*.json` (the CIs; "
@@ -267,20 +269,20 @@ def write_report(params: Params) -> None:
         "Label schemes — the error floor is the distance from each test point to its own label's "
         "point (a perfect classifier's error; S2 quotes 50/40 km for k-d vs 16/7 km for P2C on "
         "TWITTER-US):", "", label_floor_table(params), "",
-        "## Disaster tweets — test split", "",
+        f"## Disaster tweets — {held} split", "",
         "The test split is a stratified share of Kaggle's train.csv that no choice saw (`labelled_test`); "
         "the decision threshold of each run maximises F1 on validation (`train.threshold`) and is "
         "stored in its model card. Kaggle's own test labels are not public: predictions for test.csv "
         "are in `reports/predictions/<run>/submission.csv` (Kaggle format).", "",
-        run_table(params, binary, "test", BINARY_COLUMNS), "",
+        run_table(params, binary, held, BINARY_COLUMNS), "",
         "Validation split (early stopping and the threshold were chosen on it, so it flatters):", "",
         run_table(params, binary, "validation", BINARY_COLUMNS), "",
         *[f"![{p.stem}](comparison/{p.name})" for p in pr_curves], "",
         "Published figures of the source system — their split and Kaggle's test set:", "",
         published_table(PUBLISHED_DISASTER, BINARY_COLUMNS), "",
-        "Paired bootstrap against the TF-IDF yardstick (test):", "",
-        significance(params, binary, "test", "binary"), "",
-        outcome_samples(params, binary, "test"), "",
+        f"Paired bootstrap against the TF-IDF yardstick ({held}):", "",
+        significance(params, binary, held, "binary"), "",
+        outcome_samples(params, binary, held), "",
         "## Where things are", "",
         "- data quality: `reports/data/<dataset>.json`; exploration figures: `reports/eda/<dataset>/`",
         "- label schemes: `reports/labels/<dataset>/<dataset>-<scheme>.json|png`; embeddings coverage: "
