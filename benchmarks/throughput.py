@@ -28,8 +28,10 @@ import itertools
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -273,7 +275,9 @@ def main() -> None:
     from tweetgeo.encoder import SentenceEncoder
     from tweetgeo.models import registry
 
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, also into a file
     runtime.tf.get_logger().setLevel("ERROR")  # retracing notes: each variant traces its own shapes
+    warnings.filterwarnings("ignore", message="Maximum number of iteration")  # random labels never converge
     params = load_params(args.params)
     families = [f for f in args.families.split(",") if f] or registry.names()
     print(f"# tweetgeo throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
