@@ -1,73 +1,295 @@
-"""Training throughput on this machine, measured side by side in one run (prints numbers).
+"""Throughput on this machine, measured side by side in one run (prints numbers; benchmarks/RESULTS.md).
 
-Compares, for the S3 BiGRU on real cleaned disaster tweets: the seed notebooks' habit
-(pad to 100 tokens, batch 64) against padding to the data's length (the embed stage's
-sequence_length) at batch 512, and frozen against fine-tuned embeddings; plus the
-MiniLM encoder's texts/s. Needs `dvc repro embed@disaster` (or `make repro`) first.
+Three tables, all on real Yachay tweets (data/raw/yachay, no pipeline output needed):
 
-    .venv/bin/python benchmarks/throughput.py [--rows 3000] [--epochs 2]
+1. training samples/s of each registered family, at our defaults (the first Yachay run of params.yaml
+   using it: its batch size; sequences padded to the data's 95th-percentile length, as the embed
+   stage does) against the seed notebooks' settings (../shared/SEEDS.md: S3 batch 64 and padding
+   to 100, S1 batch 512 and length 30, S2 length 400, S0 batch 2,000; timed on a quarter of the rows);
+2. predict tweets/s per family through `Predictor.predict` (cleaning, model, decoding; the model
+   loaded once before timing, its load time printed beside);
+3. the S0 encoder's texts/s: padded to max_tokens in input order, length-sorted batches of 256
+   (before issue 11) and length-sorted batches of 32 (now), with the largest difference in vectors.
+
+Models are untrained (random weights, a random embedding matrix over the real vocabulary, random
+labels): throughput does not depend on the values. Each timing follows a warm-up on a few batches.
+Wall seconds depend on what else runs on the machine; CPU seconds (this process, all threads) are
+printed too. Sizes (defaults run in a few minutes on 2 cores):
+
+    python benchmarks/throughput.py [--train-rows 4096] [--epochs 1] [--predict-rows 5000]
+                                    [--encoder-rows 600] [--labels 300] [--families rnn,tfidf,…]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import itertools
+import json
+import os
+import platform
+import sys
+import tempfile
 import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import tweetgeo  # noqa: F401  (quiet TensorFlow)
-from tweetgeo import paths, runtime
-from tweetgeo.config import TrainConfig
-from tweetgeo.embeddings import load_features
-from tweetgeo.keras_training import build_model
-from tweetgeo.models.families.rnn import RNNConfig
-from tweetgeo.models.keras_family import Head, TextInputs
+from tweetgeo import paths
+from tweetgeo.config import Params, load_params
+from tweetgeo.runspec import RunSpec, resolve_run
+
+ROOT = Path(__file__).resolve().parents[1]
+YACHAY = ROOT / "data/raw/yachay/yachay_regions.jsonl.gz"
+# the seed notebooks' settings per family: (label, sequence length or None = ours, batch size)
+SEEDS = {
+    "rnn": ("S3: pad 100, batch 64", 100, 64),
+    "cnn_bilstm": ("S1: pad 30, batch 512", 30, 512),
+    "attention_cnn": ("S2: pad 400, batch 32 (not stated)", 400, 32),
+    "encoder_regression": ("S0: batch 2,000", None, 2000),
+}
 
 
-def tweets_per_second(texts: np.ndarray, y: np.ndarray, seq_len: int, batch: int,
-                      trainable: bool, vocab: list[str], matrix: np.ndarray, epochs: int) -> float:
-    """Fit the BiGRU for `epochs` (after one warm-up epoch) and return training tweets/s."""
+def machine() -> str:
+    """nproc and the CPU model (from /proc/cpuinfo where there is one)."""
+    model = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        model = names[0] if names else model
+    return f"{os.cpu_count()} CPUs, {model}; load average {os.getloadavg()[0]:.1f}"
+
+
+def yachay_texts(n: int, skip: int = 0) -> list[str]:
+    """n raw tweets from the Yachay file, every 7th line from `skip` (spread over regions)."""
+    with gzip.open(YACHAY, "rt", encoding="utf-8") as fh:
+        lines = itertools.islice(fh, skip, None, 7)
+        return [json.loads(line)["text"] for line in itertools.islice(lines, n)]
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def rate(n: int, seconds: tuple[float, float]) -> str:
+    wall, cpu = seconds
+    return f"{n / wall:9.0f}/s wall {n / max(cpu, 1e-9):9.0f}/CPU-s"
+
+
+# --------------------------------------------------------------------------- inputs
+class Corpus:
+    """Cleaned real tweets, the vocabulary and padded length the embed stage would choose."""
+
+    def __init__(self, params: Params, raw: list[str]) -> None:
+        from tweetgeo.text import TextCleaner
+
+        self.raw = raw
+        self.clean = np.array(TextCleaner(params.clean_for("yachay")).clean_many(raw), dtype=object)
+        vocab_cfg = params.embeddings.vocab
+        counts = Counter(word for text in self.clean for word in text.split())
+        self.vocabulary = [w for w, c in counts.most_common(vocab_cfg.max_size) if c >= vocab_cfg.min_count]
+        lengths = [len(text.split()) for text in self.clean]
+        self.length = int(min(vocab_cfg.max_len_cap, max(1, np.quantile(lengths, vocab_cfg.max_len_quantile))))
+        dim = params.embeddings.word2vec.vector_size
+        self.matrix = np.random.default_rng(0).normal(size=(len(self.vocabulary) + 2, dim)).astype("float32")
+
+
+def first_run(params: Params, family: str) -> RunSpec:
+    """The first run of params.yaml with this family, Yachay runs first."""
+    names = sorted(params.runs, key=lambda name: params.runs[name].dataset != "yachay")
+    for name in names:
+        if params.models[params.runs[name].model].family == family:
+            return resolve_run(params, name)
+    raise LookupError(f"no run in params.yaml uses family {family!r}")
+
+
+def targets(model, n: int, n_labels: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Random targets for each of the model's outputs (by the output-name contract)."""
+    from tweetgeo.geo import normalise_coords
+
+    latlon = np.column_stack([rng.uniform(-60, 70, n), rng.uniform(-180, 180, n)]).astype("float32")
+    available = {"target": rng.integers(0, 2, n).astype("float32"), "label": rng.integers(0, n_labels, n),
+                 "coords": normalise_coords(latlon).astype("float32"), "coords_deg": latlon}
+    return {name: available[name] for name in model.output_names}
+
+
+# --------------------------------------------------------------------------- training
+def keras_samples_per_second(spec: RunSpec, inputs, x: np.ndarray, n_labels: int, length: int | None,
+                             batch: int, epochs: int) -> tuple[float, float, object]:
+    """Fit one freshly built model for `epochs` (after a warm-up on two batches)."""
+    from tweetgeo import runtime
+    from tweetgeo.keras_training import build_model
+    from tweetgeo.models.keras_family import Head, TextInputs
+
     runtime.seed_everything(0)
-    cfg = RNNConfig(family="rnn", cell="gru", trainable_embedding=trainable)
-    model = build_model(cfg, TextInputs(vocab, seq_len, matrix), Head("binary", 2), TrainConfig(batch_size=batch))
-    model.fit(texts, {"target": y}, batch_size=batch, epochs=1, verbose=0)  # warm-up / tracing
-    start = time.perf_counter()
-    model.fit(texts, {"target": y}, batch_size=batch, epochs=epochs, verbose=0)
-    return len(texts) * epochs / (time.perf_counter() - start)
+    if length is not None and isinstance(inputs, TextInputs):
+        inputs = TextInputs(inputs.vocabulary, length, inputs.embedding_matrix)
+    head = Head(spec.task, 2 if spec.task == "binary" else n_labels)
+    model = build_model(spec.options, inputs, head, spec.train.model_copy(update={"batch_size": batch}))
+    y = targets(model, len(x), head.n_labels, np.random.default_rng(0))
+    warm = min(len(x), 2 * batch)
+    model.fit(x[:warm], {k: v[:warm] for k, v in y.items()}, batch_size=batch, epochs=1, verbose=0)
+    wall, cpu = timed(lambda: model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0))
+    return len(x) * epochs / wall, len(x) * epochs / max(cpu, 1e-9), model
+
+
+def train_table(params: Params, families: list[str], corpus: Corpus, vectors: np.ndarray, args) -> dict:
+    """Print training throughput per family, ours vs the seeds'; return the trained models."""
+    from tweetgeo.models.keras_family import TextInputs, VectorInputs
+
+    print(f"\n## Training samples/s ({args.train_rows} real tweets, {args.epochs} epoch(s), {args.labels} labels)")
+    models = {}
+    for family in families:
+        spec = first_run(params, family)
+        if family == "tfidf":
+            models[family] = (spec, fit_tfidf(params, spec, corpus, args))
+            continue
+        x = vectors if spec.features == "encoder" else corpus.clean[:args.train_rows]
+        inputs = (VectorInputs(x.shape[1]) if spec.features == "encoder"
+                  else TextInputs(corpus.vocabulary, corpus.length, corpus.matrix))
+        ours = keras_samples_per_second(spec, inputs, x, args.labels, None, spec.train.batch_size, args.epochs)
+        pad = f"pad {corpus.length}, " if spec.features != "encoder" else ""
+        print(f"  {family:18s} ours ({spec.name}: {pad}batch {spec.train.batch_size}) "
+              f"{ours[0]:8.0f}/s wall {ours[1]:8.0f}/CPU-s")
+        models[family] = (spec, ours[2])
+        if family in SEEDS:
+            label, length, batch = SEEDS[family]
+            few = x[:max(batch, len(x) // 4)]  # the seeds' settings are slow: a quarter of the rows
+            seed = keras_samples_per_second(spec, inputs, few, args.labels, length, batch, args.epochs)
+            print(f"  {'':18s} seed ({label}) {seed[0]:8.0f}/s wall {seed[1]:8.0f}/CPU-s  "
+                  f"→ ours {ours[0] / seed[0]:.2f}x wall, {ours[1] / seed[1]:.2f}x CPU")
+    return models
+
+
+def fit_tfidf(params: Params, spec: RunSpec, corpus: Corpus, args):
+    """The yardstick: vectorisers and the linear model fitted, timed together."""
+    from tweetgeo.models.tfidf import TfidfLinear, fit_vectorizers
+
+    x = corpus.clean[:args.train_rows]
+    y = np.random.default_rng(0).integers(0, args.labels, len(x))
+    box = {}
+
+    def fit() -> None:
+        box["model"] = TfidfLinear(spec.options.C, fit_vectorizers(x, params.embeddings.tfidf),
+                                   seed=spec.seed).fit(x, y)
+
+    seconds = timed(fit)
+    print(f"  {'tfidf':18s} ours ({spec.name}: vectorisers + fit)       {rate(len(x), seconds)}")
+    return box["model"]
+
+
+# --------------------------------------------------------------------------- prediction
+def predict_table(models: dict, raw: list[str], labels: int, encoder, encoder_rows: int) -> None:
+    """Save each model as a run directory and time Predictor.predict on real raw tweets."""
+    from tweetgeo.modelcard import ModelCard, save_card
+    from tweetgeo.predict import Predictor
+
+    print("\n## Predict tweets/s through Predictor.predict (raw tweets: cleaning, model, decoding; "
+          "after a warm-up call on the same tweets)")
+    rng = np.random.default_rng(1)
+    for family, (spec, model) in models.items():
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder)
+            spec.family.save(model, out)
+            n_labels = 2 if spec.task == "binary" else labels
+            save_card(ModelCard(spec=spec, n_labels=n_labels), out)
+            pd.DataFrame({"label": range(n_labels), "lat": rng.uniform(-60, 70, n_labels),
+                          "lon": rng.uniform(-180, 180, n_labels), "name": [f"city{i}" for i in range(n_labels)]}
+                         ).to_csv(paths.model_label_points(out), index=False)
+            box = {}
+            load = timed(lambda: box.setdefault("p", Predictor(out)))  # noqa: B023
+            predictor = box["p"]
+            texts = raw
+            if spec.features == "encoder":
+                predictor._encoder = encoder  # the encoder is shared, loaded once for the whole run
+                texts = raw[:encoder_rows]  # the encoder is slow: fewer tweets
+            predictor.predict(texts)  # warm-up (tracing the shapes of this input)
+            seconds = timed(lambda: predictor.predict(texts))  # noqa: B023
+            print(f"  {family:18s} {spec.name:24s} {rate(len(texts), seconds)}  "
+                  f"({len(texts)} tweets; load {load[0]:.1f} s)")
+
+
+# --------------------------------------------------------------------------- encoder
+def encode_padded(encoder, texts: list[str], batch_size: int) -> np.ndarray:
+    """The naive way: batches in input order, every text padded to max_tokens."""
+    from tweetgeo.runtime import tf
+
+    ids = encoder.token_ids(texts)
+    width = max(len(seq) for seq in encoder.token_ids(["x " * 1000]))  # max_tokens
+    out = np.zeros((len(ids), encoder.dim), dtype=np.float32)
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        arr = np.zeros((len(batch), width), dtype=np.int32)
+        mask = np.zeros_like(arr)
+        for row, seq in enumerate(batch):
+            arr[row, :len(seq)], mask[row, :len(seq)] = seq, 1
+        out[start:start + len(batch)] = encoder.bert(tf.constant(arr), tf.constant(mask)).numpy()
+    return out
+
+
+def encoder_table(encoder, texts: list[str]) -> None:
+    from tweetgeo.encoder import BATCH_SIZE
+
+    lengths = [len(seq) for seq in encoder.token_ids(texts)]
+    print(f"\n## S0 encoder texts/s ({len(texts)} raw tweets; word pieces median {np.median(lengths):.0f}, "
+          f"mean {np.mean(lengths):.1f}, max_tokens 64)")
+    variants = {
+        "input order, padded to 64, batch 256": lambda: encode_padded(encoder, texts, 256),
+        "length-sorted, batch 256 (before)": lambda: encoder.encode(texts, batch_size=256),
+        f"length-sorted, batch {BATCH_SIZE} (now)": lambda: encoder.encode(texts, batch_size=BATCH_SIZE),
+    }
+    reference = encoder.encode(texts, batch_size=256)
+    results = {}
+    for name, run in variants.items():
+        box = {}
+        run()  # warm-up: traces every shape this variant uses
+        results[name] = timed(lambda: box.setdefault("v", run()))  # noqa: B023
+        diff = np.abs(box["v"] - reference).max()
+        print(f"  {name:40s} {rate(len(texts), results[name])}  max |Δ| vs before {diff:.1e}")
+    (before, now), naive = list(results.values())[1:], list(results.values())[0]
+    print(f"  now vs before: {before[0] / now[0]:.2f}x wall, {before[1] / now[1]:.2f}x CPU; "
+          f"now vs padded: {naive[0] / now[0]:.2f}x wall, {naive[1] / now[1]:.2f}x CPU")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=3000)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train-rows", type=int, default=4096, help="tweets per training epoch")
+    parser.add_argument("--epochs", type=int, default=1, help="timed epochs per model")
+    parser.add_argument("--predict-rows", type=int, default=5000, help="tweets predicted per family")
+    parser.add_argument("--encoder-rows", type=int, default=600, help="tweets encoded per encoder variant")
+    parser.add_argument("--labels", type=int, default=300, help="geo labels of the classifiers")
+    parser.add_argument("--families", default="", help="comma-separated families (default: all registered)")
+    parser.add_argument("--params", default=str(ROOT / "params.yaml"))
     args = parser.parse_args()
-    frame = pd.read_parquet(paths.clean("disaster"))
-    frame = frame[(frame["split"] == "train")].head(args.rows)
-    texts = frame["text"].to_numpy(dtype=object)
-    y = frame["target"].astype("float32").to_numpy()
-    vocab, seq_len, matrix = load_features(paths.features_dir("disaster", "word2vec"), "word2vec")
-    print(f"device: {runtime.device_name()}; {len(texts)} tweets; data sequence length {seq_len}")
-    rows = []
-    for label, length, batch, trainable in [
-        (f"pad {seq_len}, batch 512, frozen", seq_len, 512, False),
-        (f"pad {seq_len}, batch 512, fine-tuned", seq_len, 512, True),
-        ("pad 100, batch 64, frozen (seed notebooks)", 100, 64, False),
-    ]:
-        rate = tweets_per_second(texts, y, length, batch, trainable, vocab, matrix, args.epochs)
-        rows.append((label, rate))
-        print(f"  BiGRU-64 {label:45s} {rate:8.0f} tweets/s")
-    base = rows[0][1]
-    for label, rate in rows[1:]:
-        print(f"  ratio  [{rows[0][0]}] / [{label}] = {base / rate:.2f}x")
+    from tweetgeo import runtime
     from tweetgeo.encoder import SentenceEncoder
+    from tweetgeo.models import registry
 
-    raw = frame["raw_text"].tolist()[:500]
-    encoder = SentenceEncoder(max_tokens=64)
-    encoder.encode(raw[:32])
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, also into a file
+    runtime.tf.get_logger().setLevel("ERROR")  # retracing notes: each variant traces its own shapes
+    warnings.filterwarnings("ignore", message="Maximum number of iteration")  # random labels never converge
+    params = load_params(args.params)
+    families = [f for f in args.families.split(",") if f] or registry.names()
+    print(f"# tweetgeo throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {machine()}; TensorFlow device: {runtime.device_name()}")
     start = time.perf_counter()
-    encoder.encode(raw)
-    print(f"  MiniLM encoder (max_tokens 64): {len(raw) / (time.perf_counter() - start):.0f} texts/s")
+    corpus = Corpus(params, yachay_texts(max(args.train_rows, args.encoder_rows)))
+    encoder = SentenceEncoder(params.encoder.max_tokens)
+    vectors = encoder.encode(corpus.raw[:args.train_rows]) if "encoder_regression" in families else None
+    models = train_table(params, families, corpus, vectors, args)
+    predict_table(models, yachay_texts(args.predict_rows, skip=3), args.labels, encoder, args.encoder_rows)
+    encoder_table(encoder, corpus.raw[:args.encoder_rows])
+    print(f"\nbenchmark wall time {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

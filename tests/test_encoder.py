@@ -127,3 +127,12 @@ def test_run_encode_stage_samples_each_split(tmp_path) -> None:
     assert len(ids) == 5 and data["vectors"].shape == (5, 384) and data["vectors"].dtype == np.float32
     assert sum(i in {"t0", "t1", "t2", "t3"} for i in ids) == 2 and "t6" in ids
     assert not list(tmp_path.glob("enc/.*"))  # no temporary file left behind
+
+
+def test_batch_size_and_order_do_not_change_vectors(encoder: SentenceEncoder) -> None:
+    """Length-sorted small batches give the vectors of one text at a time, in the input order."""
+    texts = [FLOOD, "ok", PHONE + " " + RAIN * 3, RAIN, "", "Forest fire near La Ronge Sask. Canada", PHONE]
+    alone = np.stack([encoder.encode([t], batch_size=1)[0] for t in texts])
+    for batch_size in (2, 3, 256):
+        np.testing.assert_allclose(encoder.encode(texts, batch_size=batch_size), alone, atol=1e-5)
+    assert not np.allclose(alone[0], alone[1], atol=1e-3)  # distinct texts stay distinct

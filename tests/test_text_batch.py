@@ -89,3 +89,13 @@ def test_chunks_are_stitched_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     cleaner = TextCleaner(CleanConfig(numbers="keep"))
     assert cleaner.clean_many(texts) == [cleaner(t) for t in texts]
     assert cleaner.clean_many(texts)[7] == "fire number 7 station 7"  # as nltk splits it
+
+
+def test_repeated_texts_are_cleaned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    cleaner = TextCleaner(CleanConfig())
+    texts = ["RT Big #fire downtown", "sunny brunch", None, "RT Big #fire downtown", "", "sunny brunch"] * 50
+    seen: list[int] = []
+    tokens_many = cleaner.tokens_many
+    monkeypatch.setattr(cleaner, "tokens_many", lambda batch: seen.append(len(batch)) or tokens_many(batch))
+    assert cleaner.clean_many(texts) == [cleaner(t) for t in texts]
+    assert seen == [3]  # the three distinct texts ("" and None are the same empty text)

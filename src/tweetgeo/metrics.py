@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
 from tweetgeo.geo import haversine_km
 
@@ -61,6 +60,8 @@ def geo_metrics(
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Accuracy, positive-class precision/recall/F1 (the Kaggle metric) and macro F1."""
+    from sklearn import metrics as skm  # imported when used: predicting needs no scikit-learn
+
     precision, recall, f1, _ = skm.precision_recall_fscore_support(
         y_true, y_pred, average="binary", zero_division=0
     )
@@ -260,6 +261,8 @@ def per_label_report(
     true_label: np.ndarray, pred_label: np.ndarray, names: dict[int, str] | None = None
 ) -> pd.DataFrame:
     """Per-label precision, recall, F1, support and correct/incorrect counts, most frequent label first."""
+    from sklearn import metrics as skm  # imported when used: predicting needs no scikit-learn
+
     true_label, pred_label = np.asarray(true_label), np.asarray(pred_label)
     labels = np.union1d(true_label, pred_label)
     precision, recall, f1, support = skm.precision_recall_fscore_support(

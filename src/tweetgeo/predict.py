@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from tweetgeo.modelcard import ModelCard, load_card
 from tweetgeo.models.registry import VECTOR_FEATURES
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
+CLEAN_AHEAD_MIN_TEXTS = 5000  # from this many texts on, a child process cleans while the model loads
 CONFIDENCE_DIGITS = 4  # the argmax probability, rounded for people
 
 
@@ -108,13 +111,46 @@ EMPTY_AFTER_CLEANING = "empty_after_cleaning"  # 1: no word left after cleaning 
 STDIO = "-"  # --input - / --output -: standard input / output
 
 
+_AHEAD_CLEANER = None  # the cleaner a forked child of load_and_clean inherits
+
+
+def _clean_ahead(texts: list[str]) -> list[str]:
+    """Cleaned texts, in the forked child of load_and_clean."""
+    return _AHEAD_CLEANER.clean_many(texts)
+
+
+def load_and_clean(model_dir: Path, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
+    """The run's Predictor and the cleaned texts. With many texts on a multi-core Linux machine,
+    a forked child cleans them while this process loads the model (and TensorFlow: seconds)."""
+    global _AHEAD_CLEANER
+    if len(texts) < CLEAN_AHEAD_MIN_TEXTS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+        predictor = Predictor(model_dir)
+        return predictor, predictor.clean(texts)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tweetgeo.text import TextCleaner
+
+    # built before the fork (stop words, lemmas) and before TensorFlow starts any thread
+    _AHEAD_CLEANER = TextCleaner(load_card(Path(model_dir)).spec.clean)
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            cleaning = pool.submit(_clean_ahead, list(texts))
+            predictor = Predictor(model_dir)  # the model loads once, here
+            predictor._cleaner = _AHEAD_CLEANER
+            return predictor, np.array(cleaning.result(), dtype=object)
+    finally:
+        _AHEAD_CLEANER = None
+
+
 def predict_frame(predictor: Predictor, frame: pd.DataFrame,
-                  keep_columns: Sequence[str] = ()) -> pd.DataFrame:
+                  keep_columns: Sequence[str] = (), cleaned: np.ndarray | None = None) -> pd.DataFrame:
     """Predictions for a read_predict_csv frame: id, the model's columns, empty_after_cleaning
     (texts are cleaned once; the flag is 1 when nothing is left), then the kept input columns
-    (named input_<name> when a prediction column has that name)."""
+    (named input_<name> when a prediction column has that name). `cleaned`: the texts already
+    cleaned by the predictor's rules (load_and_clean)."""
     texts = frame["text"].tolist()
-    cleaned = predictor.clean(texts)
+    cleaned = predictor.clean(texts) if cleaned is None else cleaned
     if predictor.spec.features in VECTOR_FEATURES:
         result = predictor.predict(texts)
     else:
@@ -131,13 +167,12 @@ def predict_csv(model_dir: Path, input_csv: Path, output_csv: Path, *,
                 keep_columns: Sequence[str] = (), frame: pd.DataFrame | None = None) -> int:
     """`tweetgeo predict`: CSV with a text column in, predictions per row out (output "-":
     standard output). `frame`: the input already read by read_predict_csv."""
-    import sys
-
     from tweetgeo.datasets import read_predict_csv
     from tweetgeo.io import WriteError, write_csv
 
     frame = read_predict_csv(Path(input_csv)) if frame is None else frame
-    result = predict_frame(Predictor(model_dir), frame, keep_columns)
+    predictor, cleaned = load_and_clean(Path(model_dir), frame["text"].tolist())
+    result = predict_frame(predictor, frame, keep_columns, cleaned)
     if str(output_csv) == STDIO:
         try:
             result.to_csv(sys.stdout, index=False)

@@ -152,8 +152,14 @@ class TextCleaner:
         return text.translate(_NORMALISE).replace(_GEOTEXT_SEP, " ")
 
     def clean_many(self, texts: Iterable[Any]) -> list[str]:
-        """`[self(t) for t in texts]`, several times faster on a batch (same output, byte for byte)."""
-        return [" ".join(toks) for toks in self.tokens_many(texts)]
+        """`[self(t) for t in texts]`, several times faster on a batch (same output, byte for byte);
+        a text that occurs several times (retweets, copies) is cleaned once."""
+        texts = [_as_text(t) for t in texts]
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) == len(texts):
+            return [" ".join(toks) for toks in self.tokens_many(texts)]
+        cleaned = dict(zip(distinct, (" ".join(toks) for toks in self.tokens_many(distinct)), strict=True))
+        return [cleaned[t] for t in texts]
 
     def tokens_many(self, texts: Iterable[Any]) -> list[list[str]]:
         """`[self.tokens(t) for t in texts]` for a batch: texts are joined and tokenised in chunks."""

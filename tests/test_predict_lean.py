@@ -1,0 +1,73 @@
+"""`tweetgeo predict` does only the work it needs: a TF-IDF run never imports TensorFlow, and a
+large input cleaned ahead in a child process (while the model loads) gives the same answers
+as cleaning in line."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli_checks import ROOT, run_cli, tiny_binary_run
+from fixture_project import chdir, project_copy
+from tweetgeo.predict import CLEAN_AHEAD_MIN_TEXTS, Predictor, predict_frame
+
+pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+N_TEXTS = CLEAN_AHEAD_MIN_TEXTS + 500  # enough to take the clean-ahead path
+
+
+@pytest.fixture(scope="module")
+def tfidf_run(tmp_path_factory) -> Path:
+    from tweetgeo.config import load_params
+    from tweetgeo.runspec import resolve_run
+    from tweetgeo.train import train_run
+
+    project = project_copy(tmp_path_factory.mktemp("lean") / "project")
+    with chdir(project):
+        return project / train_run(resolve_run(load_params("params.yaml"), "tiny-tfidf"))
+
+
+@pytest.fixture(scope="module")
+def gru_run(tmp_path_factory) -> Path:
+    return tiny_binary_run(tmp_path_factory.mktemp("run") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """Real Yachay tweets, plus cases the cleaner treats specially, as a predict CSV."""
+    with gzip.open(ROOT / "data/raw/yachay/yachay_regions.jsonl.gz", "rt", encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in itertools.islice(fh, N_TEXTS)]
+    texts[:4] = ["🔥🔥🔥", "", "http://t.co/abc", "Forest fire near La Ronge!"]
+    frame = pd.DataFrame({"id": [f"t{i}" for i in range(len(texts))], "text": texts})
+    path = tmp_path_factory.mktemp("in") / "many.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_tfidf_predict_never_imports_tensorflow(tfidf_run: Path, many, tmp_path: Path) -> None:
+    path, frame = many
+    out = tmp_path / "out.csv"
+    proc = run_cli("predict", "--model", tfidf_run, "--input", path, "--output", out)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.tf is False
+    assert len(pd.read_csv(out)) == len(frame)
+
+
+@pytest.mark.parametrize("kind", ["tfidf", "gru"])
+def test_cleaning_ahead_gives_the_in_line_answers(kind: str, tfidf_run: Path, gru_run: Path, many,
+                                                  tmp_path: Path) -> None:
+    path, frame = many
+    model = tfidf_run if kind == "tfidf" else gru_run
+    out = tmp_path / "out.csv"
+    proc = run_cli("predict", "--model", model, "--input", path, "--output", out)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.tf is (kind == "gru")
+    got = pd.read_csv(out, dtype={"id": str}, keep_default_na=False)
+    want = predict_frame(Predictor(model), frame)  # cleaned in line, in this process
+    assert got["empty_after_cleaning"].tolist() == want["empty_after_cleaning"].tolist()
+    assert got["empty_after_cleaning"].iloc[:3].tolist() == [1, 1, 1]
+    pd.testing.assert_series_equal(got["probability"], want["probability"], check_names=False, atol=1e-6)
