@@ -79,6 +79,8 @@ def f1_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
 
     Candidates are midpoints between consecutive distinct scores, so the threshold does not sit
     exactly on a validation row's score."""
+    from sklearn import metrics as skm  # imported when used: predicting needs no scikit-learn
+
     y_true, prob = np.asarray(y_true, int), np.asarray(prob, float)
     precision, recall, thresholds = skm.precision_recall_curve(y_true, prob)
     f1 = _ratio(2 * precision * recall, precision + recall)[:-1]
