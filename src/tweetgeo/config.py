@@ -165,6 +165,10 @@ class EvaluateConfig(Strict):
     decoding_top_k: int = Field(20, ge=1)  # labels considered by distance-aware decoding
 
 
+class LeversConfig(Strict):
+    datasets: list[str] = []  # data sets whose cleaning levers the `levers` stage measures (validation)
+
+
 class RunConfig(Strict):
     dataset: str
     model: str
@@ -187,6 +191,7 @@ class Params(Strict):
     train: TrainConfig = TrainConfig()
     train_presets: dict[str, dict[str, Any]] = {}  # named train overrides that runs pick with `preset:`
     evaluate: EvaluateConfig = EvaluateConfig()
+    levers: LeversConfig = LeversConfig()
     runs: dict[str, RunConfig]
 
     @field_validator("models", mode="before")
@@ -237,6 +242,9 @@ class Params(Strict):
         for ds in self.encoder.datasets:
             if ds not in self.datasets:
                 raise ValueError(f"encoder.datasets: unknown data set {ds!r}")
+        for ds in self.levers.datasets:
+            if ds not in self.datasets:
+                raise ValueError(f"levers.datasets: unknown data set {ds!r}")
         return self
 
     # --- resolved views, so callers never merge overrides themselves

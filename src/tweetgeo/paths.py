@@ -61,6 +61,11 @@ def label_report(dataset: str, scheme: str) -> Path:
     return labels_report_dir() / dataset / f"{dataset}-{scheme}.json"
 
 
+def levers_report(dataset: str) -> Path:
+    """Cleaning levers of one data set, measured on validation by the `levers` stage."""
+    return Path("reports/levers") / f"{dataset}.json"
+
+
 def encoder_vectors(dataset: str) -> Path:
     return features_dir(dataset, "encoder") / "vectors.npz"
 
