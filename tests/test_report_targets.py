@@ -104,6 +104,7 @@ def test_levers_section_reads_validation_and_the_levers_stage(params, tmp_path, 
     report.write_text(json.dumps({"model": "yardstick", "rows": [
         {"variant": "keep mentions", "metrics": {"f1": 0.777}}]}))
     text = levers_section(params, ["disaster-bigru", "disaster-bigru-glove"])
-    assert "| disaster | features: word2vec → glove | disaster-bigru → disaster-bigru-glove | f1 | 0.750 → 0.780 | helps |" in text
+    assert ("| disaster | features: word2vec → glove | disaster-bigru → disaster-bigru-glove | f1 | "
+            "0.750 → 0.780 | helps |") in text
     assert "keep mentions" in text and "f1 0.777" in text
     assert "0.000" not in text  # test values never appear among the levers

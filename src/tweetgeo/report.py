@@ -11,7 +11,7 @@ from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
 from tweetgeo.metric_files import read_details
-from tweetgeo.metrics import classification_metrics, coverage_curve, paired_bootstrap_pvalue
+from tweetgeo.metrics import coverage_curve, paired_bootstrap_pvalue
 from tweetgeo.report_targets import levers_section, targets_table
 from tweetgeo.runspec import resolve_run
 
