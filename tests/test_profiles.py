@@ -52,6 +52,13 @@ def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
     # what the overlay does not name stays as params.yaml has it
     assert full.train_for("yachay-att-mtl-kdtree").max_train_rows is None  # default: 48,000 rows
     assert default.train_for("yachay-att-mtl-kdtree").max_train_rows == 48000
+    # S2: three runs per condition for the MTL/STL comparison; every other run is trained once
+    repeated = {"yachay-att-stl-kdtree", "yachay-att-mtl-kdtree", "yachay-att-mtl-p2c", "geotext-att-mtl-kdtree"}
+    assert {run for run in full.runs if full.train_for(run).repeats == 3} == repeated
+    assert all(full.train_for(run).repeats == 1 for run in full.runs if run not in repeated)
+    assert all(default.train_for(run).repeats == 1 for run in default.runs)
+    geotext = full.train_for("geotext-att-mtl-kdtree")
+    assert (geotext.batch_size, geotext.cv_folds) == (32, 5)  # its preset and CV survive the override
     assert full.clean == default.clean and full.models == default.models
     assert full.datasets["geotext"] == default.datasets["geotext"]
     assert full.datasets["yachay"].split == default.datasets["yachay"].split

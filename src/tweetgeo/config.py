@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from tweetgeo.errors import UserError
 from tweetgeo.models import registry
@@ -151,6 +160,9 @@ class TrainConfig(Strict):
     # binary runs: the decision threshold on the positive probability; "validation_f1" picks the
     # one maximising F1 on validation (the Kaggle metric), stored in the model card
     threshold: Literal["validation_f1"] | float = "validation_f1"
+    # times the run is trained, with seeds seed, seed+1, …: repeat 0 is models/<run>/, the others
+    # models/<run>/repeats/<i>/; evaluate reports their mean ± std (S2: three runs per condition)
+    repeats: int = Field(1, ge=1, strict=True)
 
     @field_validator("threshold")
     @classmethod
@@ -158,6 +170,14 @@ class TrainConfig(Strict):
         if not isinstance(value, str) and not 0.0 < value < 1.0:
             raise ValueError("a fixed threshold must lie strictly between 0 and 1")
         return value
+
+    @model_serializer(mode="wrap")
+    def _omit_single_repeat(self, handler):
+        """repeats: 1 (the default) is left out, so model cards and backup stamps stay as before it existed."""
+        data = handler(self)
+        if data.get("repeats") == 1:
+            data.pop("repeats")
+        return data
 
 
 class EvaluateConfig(Strict):
@@ -238,7 +258,11 @@ class Params(Strict):
                 family.check(self.models[run.model], "binary" if run.labels == "target" else "geo", run.features)
             except ValueError as err:
                 raise ValueError(f"runs.{name}: model {run.model!r}: {err}") from None
-            self.train_for(name)
+            repeats = self.train_for(name).repeats
+            if repeats > 1 and not family.repeatable:
+                raise ValueError(f"runs.{name}.train.repeats: {repeats}, but family {family.name!r} "
+                                 f"(model {run.model!r}) is not a Keras family: only Keras runs are trained "
+                                 f"several times (give runs.{name}.train repeats: 1)")
         for ds in self.encoder.datasets:
             if ds not in self.datasets:
                 raise ValueError(f"encoder.datasets: unknown data set {ds!r}")

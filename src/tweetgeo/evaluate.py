@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from tweetgeo import metrics, paths, plots, webmap
+from tweetgeo import metrics, paths, plots, repeats, webmap
 from tweetgeo.geo import haversine_km
 from tweetgeo.io import read_json, write_csv, write_parquet
 from tweetgeo.metric_files import write_metrics
 from tweetgeo.predict import Predictor
+from tweetgeo.repeats import repeat_dirs
 from tweetgeo.rundata import SplitData, load_run_splits
 from tweetgeo.runspec import RunSpec
 from tweetgeo.schema import TEST, VALIDATION
@@ -94,9 +98,31 @@ def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
     cv = paths.cv_summary(paths.model_dir(run))
     if cv.exists():  # k-fold cross-validation on the train split (train.cv_folds)
         result["cv"] = read_json(cv)
+    again = repeat_dirs(paths.model_dir(run))
+    shutil.rmtree(paths.predictions_dir(run) / "repeats", ignore_errors=True)  # a previous k's leftovers
+    if again:  # train.repeats > 1: the spread over every repeat; the metrics above stay repeat 0's
+        result["repeats"] = evaluate_repeats(spec, again, splits, result)
     write_metrics(result, run)  # headline values (DVC metrics) + details with CIs
     _write_plots(run, task, predictor, tables)
     return result
+
+
+def evaluate_repeats(spec: RunSpec, folders: list[Path], splits: dict[str, SplitData], result: dict) -> dict:
+    """Repeats 1…k-1 (models/<run>/repeats/<i>/) on the rows repeat 0 was scored on: their per-row
+    predictions (paths.repeat_predictions) and the mean ± std of the headline metrics over all k."""
+    per_split = {name: [result[name]] for name in EVAL_SPLITS if isinstance(result.get(name), dict)}
+    seeds = [spec.seed]
+    for i, folder in enumerate(folders, start=1):
+        predictor = Predictor(folder)
+        seeds.append(predictor.spec.seed)
+        for name in per_split:
+            split = splits[name]
+            if spec.task == "binary":
+                split = split.subset(split.labelled)
+            table = prediction_table(split, predictor.predict(inputs=split.inputs))
+            write_parquet(table, paths.repeat_predictions(spec.name, i, name))
+            per_split[name].append(split_metrics(table, spec.task, 0, spec.seed))
+    return repeats.summary(per_split, spec.task, seeds)
 
 
 def _write_submission(run: str, split: SplitData, predicted: pd.DataFrame) -> None:

@@ -74,11 +74,12 @@ def make_dataset(model: keras.Model, split: SplitData, batch_size: int, seed: in
 
     Shuffled: the batches of epochs [first, last) one after another, each epoch in its own order
     drawn from (seed, epoch) alone — so a run resumed at epoch k sees the same order as one that
-    was never interrupted (fit with steps_per_epoch=steps_per_epoch(...)).
+    was never interrupted (fit with steps_per_epoch=steps_per_epoch(...)). Not shuffled
+    (validation): batched once and cached. Both prefetch the next batches while one trains.
     """
     data = (split.inputs, targets_for(model, split))
-    if not shuffle:
-        return tf.data.Dataset.from_tensor_slices(data).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    if not shuffle:  # validation: the same batches every epoch, built once and kept (cache)
+        return tf.data.Dataset.from_tensor_slices(data).batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
     tensors = tf.nest.map_structure(tf.convert_to_tensor, data)
     n = len(split)
 

@@ -114,6 +114,16 @@ def cv_summary(model_directory: Path) -> Path:
     return Path(model_directory) / "cv.json"
 
 
+def repeats_dir(model_directory: Path) -> Path:
+    """Repeats 1…k-1 of a run trained k times (train.repeats); repeat 0 is the run's folder itself."""
+    return Path(model_directory) / "repeats"
+
+
+def repeat_model_dir(model_directory: Path, repeat: int) -> Path:
+    """Repeat `repeat` (≥ 1) of a run trained several times: a whole run directory of its own."""
+    return repeats_dir(model_directory) / str(repeat)
+
+
 def training_log_dir(run: str) -> Path:
     return Path("reports/training") / run
 
@@ -134,6 +144,11 @@ def predictions_dir(run: str) -> Path:
 def predictions(run: str, split: str) -> Path:
     """Truth beside prediction for one split (validation, test)."""
     return predictions_dir(run) / f"{split}.parquet"
+
+
+def repeat_predictions(run: str, repeat: int, split: str) -> Path:
+    """Repeat `repeat` (≥ 1) of a run trained several times: its predictions, as predictions() has them."""
+    return predictions_dir(run) / "repeats" / str(repeat) / f"{split}.parquet"
 
 
 def plots_dir(run: str) -> Path:

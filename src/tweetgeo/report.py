@@ -11,9 +11,10 @@ from tweetgeo import paths, plots
 from tweetgeo.config import Params
 from tweetgeo.io import atomic_path, read_json
 from tweetgeo.metric_files import read_details
-from tweetgeo.metrics import coverage_curve, paired_bootstrap_pvalue
+from tweetgeo.metrics import bootstrap_ci, coverage_curve, paired_bootstrap_pvalue
+from tweetgeo.repeats import averaged_rows, prediction_tables
 from tweetgeo.report_targets import levers_section, targets_table
-from tweetgeo.runspec import resolve_run
+from tweetgeo.runspec import RunSpec, resolve_run
 
 # Published figures of the source systems (../shared/SEEDS.md). NOT on our data.
 PUBLISHED_GEO = [
@@ -144,13 +145,17 @@ def comparison_pairs(params: Params, runs: list[str]) -> list[tuple[str, str]]:
             if a == b or sa.dataset != sb.dataset:
                 continue
             yardstick = sb.family.yardstick and not sa.family.yardstick
-            switch = sa.family.ablation
-            ablation = (switch is not None and sa.family is sb.family
-                        and getattr(sa.options, switch) and not getattr(sb.options, switch)
-                        and (sa.labels, sa.features) == (sb.labels, sb.features))
-            if yardstick or ablation:
+            if yardstick or _ablation(sa, sb):
                 pairs.append((a, b))
     return pairs
+
+
+def _ablation(sa: RunSpec, sb: RunSpec) -> bool:
+    """A is B with the family's ablation switch on (S2: multitask), on the same data, labels, features."""
+    switch = sa.family.ablation
+    return (switch is not None and sa.family is sb.family and sa.dataset == sb.dataset
+            and bool(getattr(sa.options, switch)) and not getattr(sb.options, switch)
+            and (sa.labels, sa.features) == (sb.labels, sb.features))
 
 
 def significance(params: Params, runs: list[str], split: str, task: str) -> str:
@@ -174,6 +179,94 @@ def significance(params: Params, runs: list[str], split: str, task: str) -> str:
         return "_No pair of runs on the same rows to compare yet._"
     return ("| run A | run B | on | p (A not better than B) |\n|---|---|---|---|\n"
             + "\n".join(lines))
+
+
+REPEAT_COLUMNS = {"geo": ["acc_at_161", "median_km", "mean_km"], "binary": ["f1", "accuracy"]}
+
+
+def _share(_truth: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of each resample row (r, n) → (r,): Acc@161 or accuracy from per-row shares."""
+    return np.mean(values, axis=-1)
+
+
+def _repeated(runs: list[str]) -> dict[str, dict]:
+    """The `repeats` block of each run trained several times (train.repeats > 1)."""
+    return {run: block for run in runs if (block := read_details(run).get("repeats"))}
+
+
+def repeats_table(runs: dict[str, dict], split: str, task: str) -> list[str]:
+    """One row per run trained several times: n and mean ± std of the headline metrics (split)."""
+    columns = REPEAT_COLUMNS[task]
+    lines = ["| run | split | repeats (seeds) | " + " | ".join(columns) + " |", "|" + "---|" * (3 + len(columns))]
+    for run, block in runs.items():
+        cells = []
+        for column in columns:
+            stats, digits = block.get(split, {}).get(column), _digits(column)
+            cells.append("–" if stats is None else f"{stats['mean']:.{digits}f} ± {stats['std']:.{digits}f}")
+        seeds = ", ".join(str(seed) for seed in block.get("seeds", []))
+        lines.append(f"| {run} | {split} | {block['n']} ({seeds}) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _paired_difference(a: np.ndarray, b: np.ndarray, metric, higher: bool,
+                       params: Params) -> tuple[float, float, float, float]:
+    """(CI low, CI high, p, A − B) of metric on the same rows: the 95% CI of the difference and the
+    share of paired resamples where A is not better come from the same resamples (the seed)."""
+    truth = np.zeros(len(a))
+    resamples = max(params.evaluate.bootstrap, 1)
+    low, high = bootstrap_ci(lambda idx: metric(None, a[idx]) - metric(None, b[idx]), len(a),
+                             resamples=resamples, seed=params.seed, batched=True)
+    p = paired_bootstrap_pvalue(metric, truth, a, b, resamples=resamples, seed=params.seed,
+                                higher_is_better=higher, batched=True)
+    return low, high, p, float(metric(None, a) - metric(None, b))
+
+
+def repeats_comparison(params: Params, runs: dict[str, dict], split: str, task: str) -> list[str]:
+    """S2's MTL vs STL (the family's ablation switch on vs off), both trained several times: a paired
+    bootstrap on the per-row errors averaged over each run's repeats."""
+    specs = {run: resolve_run(params, run) for run in runs}
+    lines = []
+    for a, sa in specs.items():
+        for b, sb in specs.items():
+            if a == b or not _ablation(sa, sb):
+                continue
+            tables_a = prediction_tables(a, split, runs[a]["n"])
+            tables_b = prediction_tables(b, split, runs[b]["n"])
+            if tables_a is None or tables_b is None or not tables_a[0]["id"].equals(tables_b[0]["id"]):
+                continue
+            rows_a, rows_b = averaged_rows(tables_a, task), averaged_rows(tables_b, task)
+            tests = ([("median km", "error_km", _median_error, False, 0),
+                      ("Acc@161", "within_161", _share, True, 3)] if task == "geo"
+                     else [("accuracy", "correct", _share, True, 3)])
+            for what, column, metric, higher, digits in tests:
+                low, high, p, diff = _paired_difference(rows_a[column], rows_b[column], metric, higher, params)
+                lines.append(f"| {a} | {b} | {split} | {runs[a]['n']} / {runs[b]['n']} | {what} | "
+                             f"{diff:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}] | {p:.3f} |")
+    if not lines:
+        return []
+    return ["| run A | run B | split | repeats A / B | on | A − B [95% CI] | p (A not better than B) |",
+            "|---|---|---|---|---|---|---|", *lines]
+
+
+def repeats_section(params: Params, geo: list[str], binary: list[str], held: str) -> str:
+    """Runs with train.repeats > 1: their spread, and MTL vs STL on repeat-averaged per-row errors."""
+    parts = []
+    for runs, split, task in ((geo, "test", "geo"), (binary, held, "binary")):
+        repeated = _repeated(runs)
+        if repeated:
+            parts += [*repeats_table(repeated, split, task), ""]
+            comparison = repeats_comparison(params, repeated, split, task)
+            if comparison:
+                parts += ["Multi-task against single-task (S2), each on its per-row errors averaged over its "
+                          "repeats (error km: the mean over repeats; Acc@161 and accuracy: the share of repeats "
+                          "right), paired bootstrap on the same rows; small p: A is better than B:", "",
+                          *comparison, ""]
+    if not parts:
+        return "_No run is trained several times (`train.repeats`: 1)._"
+    head = ("Each run trained k times with seeds seed, seed+1, … (`train.repeats`); mean ± std (sample std) "
+            "of the k repeats. The tables above show repeat 0, `models/<run>/`; the others are "
+            "`models/<run>/repeats/<i>/`.")
+    return "\n".join([head, "", *parts]).rstrip()
 
 
 def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
@@ -297,6 +390,8 @@ def write_report(params: Params) -> None:
         f"Paired bootstrap against the TF-IDF yardstick ({held}):", "",
         significance(params, binary, held, "binary"), "",
         outcome_samples(params, binary, held), "",
+        "## Runs trained several times", "",
+        repeats_section(params, geo, binary, held), "",
         "## Levers tried", "",
         "Every lever the default run measures, with its validation numbers (test is never used to choose):", "",
         levers_section(params, runs), "",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from tweetgeo import paths, runtime
+from tweetgeo.config import ConfigError
 from tweetgeo.io import atomic_dir, read_json, write_csv, write_json
 from tweetgeo.model_card_text import write_model_card_text
 from tweetgeo.modelcard import ModelCard, save_card
@@ -160,7 +161,10 @@ def save_model(spec: RunSpec, model, points: pd.DataFrame, n_classes: int, out: 
 
 
 def train_run(spec: RunSpec) -> Path:
-    """Fit the run's model; save model, card, history, summary (+ k-fold CV when asked)."""
+    """Fit the run's model; save model, card, history, summary (+ k-fold CV, + repeats when asked)."""
+    if spec.train.repeats > 1 and not spec.family.repeatable:  # params.yaml is checked; a spec may not be
+        raise ConfigError(f"runs.{spec.name}.train.repeats: {spec.train.repeats}, but family "
+                          f"{spec.family.name!r} is not a Keras family: only Keras runs are trained several times")
     runtime.seed_everything(spec.seed)
     splits = load_run_splits(spec, spec.train.max_train_rows)
     train = splits[TRAIN].subset(splits[TRAIN].labelled)
@@ -192,6 +196,9 @@ def train_run(spec: RunSpec) -> Path:
         threshold, chosen = decision_threshold(spec, fitted.model, val)
         summary.update(chosen)
     cv = cross_validate(spec, points, n_classes, train, val) if spec.train.cv_folds else None
+    repeats = train_repeats(spec, points, n_classes, train, val)
+    if repeats:
+        summary["repeats"] = spec.train.repeats
     scored = {name: (split if spec.task == "geo" else split.subset(split.labelled))  # the rows evaluate scores
               for name, split in splits.items() if name in (VALIDATION, TEST)}
     rows = {TRAIN: len(train), **{name: len(split) for name, split in scored.items()}}
@@ -204,8 +211,49 @@ def train_run(spec: RunSpec) -> Path:
         save_model(spec, fitted.model, points, n_classes, folder, threshold)
         write_model_card_text(spec, n_classes, rows, summary, validation_metrics(spec, folder, scored[VALIDATION]),
                               folder)
+        for i, finished in enumerate(repeats, start=1):
+            shutil.copytree(finished, paths.repeat_model_dir(folder, i))
     shutil.rmtree(paths.backup_dir(spec.name), ignore_errors=True)
     return out
+
+
+def repeat_spec(spec: RunSpec, repeat: int) -> RunSpec:
+    """Repeat `repeat` of a run trained several times: the same run with seed + repeat."""
+    return spec.model_copy(update={"seed": spec.seed + repeat})
+
+
+def train_repeats(spec: RunSpec, points: pd.DataFrame, n_classes: int, train: SplitData,
+                  val: SplitData) -> list[Path]:
+    """Repeats 1…k-1 of a run with train.repeats = k (repeat 0 is the run itself): each fitted with
+    seed + i and saved whole, as a run directory, in the backup — a finished repeat survives a kill.
+    Returns their folders, for train_run to copy into models/<run>/repeats/<i>/."""
+    k = spec.train.repeats
+    folders = []
+    for i in range(1, k):
+        folder = paths.repeat_model_dir(paths.backup_dir(spec.name), i)
+        folders.append(folder)
+        if paths.card(folder).is_file():  # written last: this repeat had finished before a kill
+            print(f"{spec.name}: repeat {i + 1}/{k} had finished before an interruption; kept")
+            continue
+        again = repeat_spec(spec, i)
+        runtime.seed_everything(again.seed)
+        started = time.perf_counter()
+        fitted = fit_model(again, n_classes, train, val)
+        summary = dict(fitted.summary)
+        summary.update(repeat=i, seed=again.seed, train_seconds=round(time.perf_counter() - started, 1),
+                       train_rows=len(train), validation_rows=len(val), device=runtime.device_name())
+        threshold = 0.5
+        if spec.task == "binary" and len(val):
+            threshold, chosen = decision_threshold(again, fitted.model, val)
+            summary.update(chosen)
+        with atomic_dir(folder) as tmp:
+            if "history" in summary:
+                write_csv(summary.pop("history"), paths.history(tmp))
+            write_json(summary, paths.train_summary(tmp))
+            save_model(again, fitted.model, points, n_classes, tmp, threshold)
+        print(f"{spec.name}: repeat {i + 1}/{k} (seed {again.seed}): best epoch {summary.get('best_epoch')} "
+              f"of {summary.get('epochs_run')}")
+    return folders
 
 
 def validation_metrics(spec: RunSpec, model_dir: Path, val: SplitData) -> dict:

@@ -72,6 +72,8 @@ def expected_output(task: str, output: str) -> str:
 class KerasFamily(Family):
     """A family built as a keras.Model; subclasses give build (and loss_weights when multi-output)."""
 
+    repeatable = True  # seeded weights, dropout and batch order: train.repeats may train it again
+
     @abstractmethod
     def build(self, cfg: Any, inputs: TextInputs | VectorInputs, head: Head) -> keras.Model:
         """The uncompiled model (the trainer compiles it)."""

@@ -55,6 +55,7 @@ class Family(ABC):
     output: ClassVar[Output] = "labels"
     yardstick: ClassVar[bool] = False  # every other run on its data set is tested against it
     ablation: ClassVar[str | None] = None  # a bool option whose on-vs-off pair is tested (S2's MTL vs STL)
+    repeatable: ClassVar[bool] = False  # train.repeats > 1 allowed (Keras families: seeded training)
 
     @abstractmethod
     def fit(self, spec: RunSpec, n_labels: int, train: SplitData, val: SplitData,
