@@ -52,6 +52,7 @@ def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
     # what the overlay does not name stays as params.yaml has it
     assert full.train_for("yachay-att-mtl-kdtree").max_train_rows is None  # default: 48,000 rows
     assert default.train_for("yachay-att-mtl-kdtree").max_train_rows == 48000
+    assert (full.train_for("yachay-bigru-kdtree").epochs, default.train_for("yachay-bigru-kdtree").epochs) == (30, 6)
     assert full.clean == default.clean and full.models == default.models
     assert full.datasets["geotext"] == default.datasets["geotext"]
     assert full.datasets["yachay"].split == default.datasets["yachay"].split
