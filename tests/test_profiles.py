@@ -59,6 +59,7 @@ def test_full_profile_resolves_to_the_source_systems_values(tmp_path):
     assert all(default.train_for(run).repeats == 1 for run in default.runs)
     geotext = full.train_for("geotext-att-mtl-kdtree")
     assert (geotext.batch_size, geotext.cv_folds) == (32, 5)  # its preset and CV survive the override
+    assert (full.train_for("yachay-bigru-kdtree").epochs, default.train_for("yachay-bigru-kdtree").epochs) == (30, 6)
     assert full.clean == default.clean and full.models == default.models
     assert full.datasets["geotext"] == default.datasets["geotext"]
     assert full.datasets["yachay"].split == default.datasets["yachay"].split
