@@ -121,11 +121,14 @@ EMPTY_AFTER_CLEANING = "empty_after_cleaning"  # 1: no word left after cleaning 
 STDIO = "-"  # --input - / --output -: standard input / output
 
 
+_AHEAD_CLEANER = None  # a cleaner built before the fork, which the child of load_and_clean inherits
+
+
 def _clean_ahead(clean: CleanConfig, texts: list[str]) -> list[str]:
-    """Cleaned texts, in the forked child of load_and_clean (which builds its own cleaner)."""
+    """Cleaned texts, in the forked child of load_and_clean."""
     from tweetgeo.text import TextCleaner
 
-    return TextCleaner(clean).clean_many(texts)
+    return (_AHEAD_CLEANER or TextCleaner(clean)).clean_many(texts)
 
 
 def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
@@ -133,23 +136,31 @@ def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[
     texts. With many texts on a multi-core Linux machine, a forked child cleans them while this
     process loads the model (and TensorFlow: seconds); when the check already read the model's
     files and building it is quick (TF-IDF), the child cleans the second half and this process,
-    once the model is built, the first."""
+    once the model is built, the first (with the same cleaner, built before the fork)."""
+    global _AHEAD_CLEANER
     if len(texts) < CLEAN_AHEAD_MIN_TEXTS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
         predictor = Predictor(model_dir)
         return predictor, predictor.clean(texts)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from tweetgeo.text import TextCleaner
+
     run = model_dir if isinstance(model_dir, CheckedRun) else None
     card = run.card if run else load_card(Path(model_dir))
     texts = list(texts)
     ahead = len(texts) // 2 if run is not None and run.model is not None else 0  # the child: texts[ahead:]
-    # forked before this process imports TensorFlow (no threads to copy)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        cleaning = pool.submit(_clean_ahead, card.spec.clean, texts[ahead:])
-        predictor = Predictor(model_dir)  # the model loads once, here
-        first = predictor.clean(texts[:ahead]).tolist() if ahead else []
-        return predictor, np.array(first + cleaning.result(), dtype=object)
+    _AHEAD_CLEANER = TextCleaner(card.spec.clean) if ahead else None  # else only the child cleans
+    try:  # forked before this process imports TensorFlow (no threads to copy)
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            cleaning = pool.submit(_clean_ahead, card.spec.clean, texts[ahead:])
+            predictor = Predictor(model_dir)  # the model loads once, here
+            if ahead:
+                predictor._cleaner = _AHEAD_CLEANER
+            first = predictor.clean(texts[:ahead]).tolist() if ahead else []
+            return predictor, np.array(first + cleaning.result(), dtype=object)
+    finally:
+        _AHEAD_CLEANER = None
 
 
 def predict_frame(predictor: Predictor, frame: pd.DataFrame,

@@ -312,12 +312,13 @@ def _proba_in_child(texts: list[str]) -> np.ndarray:
     return _SPLIT_MODEL.predict_proba(texts)
 
 
-def predict_proba_split(model: TfidfLinear, texts: Iterable[str], min_rows: int = SPLIT_MIN_ROWS) -> np.ndarray:
+def predict_proba_split(model: TfidfLinear, texts: Iterable[str], min_rows: int | None = None) -> np.ndarray:
     """model.predict_proba(texts), the same rows bit for bit (each row is scored on its own); with
-    at least min_rows texts on a multi-core Linux machine, a forked child scores the second half
-    while this process scores the first."""
+    at least min_rows (default SPLIT_MIN_ROWS) texts on a multi-core Linux machine, a forked child
+    scores the second half while this process scores the first."""
     global _SPLIT_MODEL
     texts = list(texts)
+    min_rows = SPLIT_MIN_ROWS if min_rows is None else min_rows
     if len(texts) < max(min_rows, 2) or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
         return model.predict_proba(texts)
     import multiprocessing
