@@ -1,7 +1,7 @@
 """`tweetgeo predict` end to end (a subprocess: start-up, reading, model, writing), per run kind.
 
-Times the real command on N raw Yachay tweets (data/raw/yachay, every 7th line from line 3, so
-none of the tweets stand-in models are fitted on) for three runs found under --models: a Yachay
+Times the real command on N raw Yachay tweets (data/raw/yachay, every 19th line from line 3, over
+all 123 regions, none of them a tweet stand-in models are fitted on) for three runs found under --models: a Yachay
 TF-IDF run, a Yachay RNN (geo labels) run and a disaster RNN (binary) run, the first of each by
 name.
 With --baseline-src the same commands also run with PYTHONPATH=<that tree's src>, interleaved
@@ -43,10 +43,14 @@ STANDINS = {"yachay-tfidf": "yachay-tfidf-kdtree", "yachay-rnn": "yachay-bigru-k
 STANDIN_FIT_ROWS = 8000  # Yachay tweets the stand-in TF-IDF model is fitted on
 
 
-def yachay_rows(n: int, skip: int) -> list[dict]:
-    """n Yachay records, every 7th line from `skip` (spread over regions)."""
+INPUT_STEP, FIT_STEP = 19, 76  # lines 3, 22, 41, … are timed; 0, 76, 152, … fit stand-ins (disjoint)
+
+
+def yachay_rows(n: int, skip: int, step: int) -> list[dict]:
+    """n Yachay records, every `step`-th line from `skip` (the file is ordered by region: a wide
+    step reaches all of them)."""
     with gzip.open(YACHAY, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in itertools.islice(itertools.islice(fh, skip, None, 7), n)]
+        return [json.loads(line) for line in itertools.islice(itertools.islice(fh, skip, None, step), n)]
 
 
 def find_runs(models: Path) -> dict[str, Path]:
@@ -78,7 +82,7 @@ def build_standins(folder: Path) -> None:
     from tweetgeo.text import TextCleaner
 
     params = load_params(ROOT / "params.yaml")
-    rows = yachay_rows(STANDIN_FIT_ROWS, skip=0)
+    rows = yachay_rows(STANDIN_FIT_ROWS, skip=0, step=FIT_STEP)
     regions = sorted({r["region"] for r in rows})
     label_of = {region: i for i, region in enumerate(regions)}
     y = np.array([label_of[r["region"]] for r in rows])
@@ -151,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         import pandas as pd
 
-        rows = yachay_rows(args.tweets, skip=3)
+        rows = yachay_rows(args.tweets, skip=3, step=INPUT_STEP)
         inp = Path(folder) / "tweets.csv"
         pd.DataFrame({"id": range(len(rows)), "text": [r["text"].replace("\r", " ") for r in rows]}
                      ).to_csv(inp, index=False)  # a lone CR would end a CSV row
