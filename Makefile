@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro test test-fast lint bench plots clean-venv
+.PHONY: install repro test test-fast lint bench bench-predict plots clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/predict_command.py --tweets 10000 --skip-missing
+
+# `tweetgeo predict` end to end on 30,000 tweets per run kind (benchmarks/RESULTS.md)
+bench-predict: $(STAMP)
+	$(BIN)/python benchmarks/predict_command.py
 
 # every declared plot on one offline page, grouped by data set then run, headline figures first:
 # reports/dvc_plots/index.html (DVC resolves the plots and copies the images, tweetgeo.plots_page lays

@@ -30,17 +30,12 @@ def _split_columns(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def _check_model_dir(model: Path) -> None:
-    """The card and the files the model needs, read without TensorFlow (ModelDirError)."""
-    from tweetgeo import paths
-    from tweetgeo.modelcard import load_card
-    from tweetgeo.modelfiles import read_label_points
+def _check_model_dir(model: Path):
+    """The card and the files the model needs, read without TensorFlow (ModelDirError): the
+    CheckedRun that predict then uses, so that nothing is read or loaded twice."""
+    from tweetgeo.modelfiles import check_run
 
-    card = load_card(model)
-    spec = card.spec
-    spec.family.check_files(model, spec.task, card.n_labels)
-    if spec.task == "geo" and spec.family.output == "labels":
-        read_label_points(paths.model_label_points(model), card.n_labels)
+    return check_run(model)
 
 
 def _read_input(name: str):
@@ -75,13 +70,13 @@ def _check_columns(frame, names: list[str], inp: str) -> None:
 
 
 def _predict(args: argparse.Namespace) -> str:
-    _check_model_dir(Path(args.model))
+    run = _check_model_dir(Path(args.model))
     frame = _read_input(args.input)
     _check_output(args.input, args.output)
     _check_columns(frame, args.keep_columns, args.input)
     from tweetgeo.predict import predict_csv  # imports TensorFlow (quietly)
 
-    n = predict_csv(Path(args.model), Path(args.input), Path(args.output),
+    n = predict_csv(run, Path(args.input), Path(args.output),
                     keep_columns=args.keep_columns, frame=frame)
     for warning in frame.attrs.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)

@@ -231,27 +231,66 @@ def argmax_decode(probs: np.ndarray, label_latlon: np.ndarray) -> np.ndarray:
     return np.asarray(label_latlon, float)[np.argmax(probs, axis=1)]
 
 
-def _medoid_choice(probs: np.ndarray, label_latlon: np.ndarray, top_k: int) -> np.ndarray:
+def top_k_stable(probs: np.ndarray, k: int) -> np.ndarray:
+    """The k most probable labels per row, most probable first: exactly
+    ``np.argsort(-probs, axis=1, kind="stable")[:, :k]`` (equal scores: the lower label first),
+    without sorting whole rows — a partition picks k labels, only those are sorted, and the rows
+    where the partition had to choose between labels tied at the k-th score are sorted whole."""
+    neg = -np.asarray(probs)
+    n, width = neg.shape
+    k = min(k, width)
+    if n == 0 or k == 0 or k == width:
+        return np.argsort(neg, axis=1, kind="stable")[:, :k]
+    top = np.sort(np.argpartition(neg, k - 1, axis=1)[:, :k], axis=1)  # the k, in label order
+    values = np.take_along_axis(neg, top, axis=1)
+    kth = values.max(axis=1, keepdims=True)
+    tied = (neg == kth).sum(axis=1) != (values == kth).sum(axis=1)  # a tie left partly out
+    if tied.any():
+        top[tied] = np.argsort(neg[tied], axis=1, kind="stable")[:, :k]
+        values[tied] = np.take_along_axis(neg[tied], top[tied], axis=1)
+    return np.take_along_axis(top, np.argsort(values, axis=1, kind="stable"), axis=1)
+
+
+LABEL_DISTANCE_CELLS = 4_000_000  # label pairs in a precomputed distance table (32 MB), at most
+
+
+def label_distances(label_latlon: np.ndarray) -> np.ndarray | None:
+    """Haversine km between every two label points, (L, L), for expected_distance_decode; None when
+    the table would exceed LABEL_DISTANCE_CELLS (the decoder then computes distances per row)."""
+    latlon = np.asarray(label_latlon, float)
+    if len(latlon) ** 2 > LABEL_DISTANCE_CELLS:
+        return None
+    lat, lon = latlon[:, 0], latlon[:, 1]
+    return haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+
+
+def _medoid_choice(probs: np.ndarray, label_latlon: np.ndarray, top_k: int,
+                   distances: np.ndarray | None = None) -> np.ndarray:
     """Label index minimising expected distance under the renormalised top-k distribution, per row."""
     top = np.argpartition(-probs, top_k - 1, axis=1)[:, :top_k]  # (N, k) most probable, unordered
     order = np.argsort(-np.take_along_axis(probs, top, axis=1), axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)  # most probable first: ties go to the likelier label
     weights = np.take_along_axis(probs, top, axis=1)
     weights = weights / weights.sum(axis=1, keepdims=True)
-    points = label_latlon[top]  # (N, k, 2)
-    lat, lon = points[..., 0], points[..., 1]
-    dist = haversine_km(lat[:, :, None], lon[:, :, None], lat[:, None, :], lon[:, None, :])  # (N, k, k)
+    if distances is not None:  # looked up: the same numbers as the formula below
+        dist = distances[top[:, :, None], top[:, None, :]]  # (N, k, k)
+    else:
+        points = label_latlon[top]  # (N, k, 2)
+        lat, lon = points[..., 0], points[..., 1]
+        dist = haversine_km(lat[:, :, None], lon[:, :, None], lat[:, None, :], lon[:, None, :])  # (N, k, k)
     expected = np.einsum("nij,nj->ni", dist, weights)
     return np.take_along_axis(top, expected.argmin(axis=1)[:, None], axis=1)[:, 0]
 
 
-def expected_distance_decode(probs: np.ndarray, label_latlon: np.ndarray, top_k: int) -> np.ndarray:
-    """Per row, the top-k label point with the least expected haversine distance (weighted medoid): (N, 2)."""
+def expected_distance_decode(probs: np.ndarray, label_latlon: np.ndarray, top_k: int,
+                             distances: np.ndarray | None = None) -> np.ndarray:
+    """Per row, the top-k label point with the least expected haversine distance (weighted medoid): (N, 2).
+    `distances`: label_distances(label_latlon), when decoding many rows with the same labels."""
     probs, label_latlon = np.asarray(probs, float), np.asarray(label_latlon, float)
     top_k = min(top_k, probs.shape[1])
     rows = max(1, MAX_CELLS // (top_k * top_k))
     choice = np.concatenate(
-        [_medoid_choice(probs[s : s + rows], label_latlon, top_k) for s in range(0, len(probs), rows)]
+        [_medoid_choice(probs[s : s + rows], label_latlon, top_k, distances) for s in range(0, len(probs), rows)]
     )
     return label_latlon[choice]
 

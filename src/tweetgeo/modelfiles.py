@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tweetgeo.errors import ModelDirError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tweetgeo.modelcard import ModelCard
 
 KERAS_ENTRIES = ("config.json", "model.weights.h5")  # what a .keras archive must hold
 POINT_COLUMNS = ("label", "lat", "lon", "name")  # what label_points.csv must have
@@ -94,3 +97,29 @@ def read_label_points(path: Path, n_labels: int) -> pd.DataFrame:
                                 f"range ±{limit:g}")
     points["label"] = points["label"].astype("int64")
     return points.sort_values("label").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class CheckedRun:
+    """A run directory whose card and files were checked once (check_run), handed on to the
+    Predictor so that nothing is read or loaded twice."""
+
+    model_dir: Path
+    card: ModelCard
+    points: pd.DataFrame | None  # label points of a geo classifier (read_label_points), else None
+    model: Any = None  # the model, when checking it meant loading it (TF-IDF: no TensorFlow)
+
+
+def check_run(model_dir: Path) -> CheckedRun:
+    """The card and every file the model needs, checked without TensorFlow (ModelDirError)."""
+    from tweetgeo import paths
+    from tweetgeo.modelcard import load_card
+
+    model_dir = Path(model_dir)
+    card = load_card(model_dir)
+    spec = card.spec
+    model = spec.family.check_files(model_dir, spec.task, card.n_labels)
+    points = None
+    if spec.task == "geo" and spec.family.output == "labels":
+        points = read_label_points(paths.model_label_points(model_dir), card.n_labels)
+    return CheckedRun(model_dir, card, points, model)

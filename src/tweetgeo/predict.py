@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from tweetgeo import paths
-from tweetgeo.metrics import argmax_decode, expected_distance_decode
+from tweetgeo.config import CleanConfig
+from tweetgeo.metrics import argmax_decode, expected_distance_decode, label_distances, top_k_stable
 from tweetgeo.modelcard import ModelCard, load_card
+from tweetgeo.modelfiles import CheckedRun
 from tweetgeo.models.registry import VECTOR_FEATURES
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
@@ -23,15 +25,19 @@ CONFIDENCE_DIGITS = 4  # the argmax probability, rounded for people
 class Predictor:
     """A trained run: cleans, featurises, predicts and decodes exactly as its card says."""
 
-    def __init__(self, model_dir: Path) -> None:
-        self.model_dir = Path(model_dir)
-        self.card: ModelCard = load_card(self.model_dir)
+    def __init__(self, model_dir: Path | CheckedRun) -> None:
+        """`model_dir`: a run directory, or the CheckedRun of check_run (checked once, loaded once)."""
+        run = model_dir if isinstance(model_dir, CheckedRun) else None
+        self.model_dir = run.model_dir if run else Path(model_dir)
+        self.card: ModelCard = run.card if run else load_card(self.model_dir)
         self.spec = self.card.spec
         self.family = self.spec.family
-        self.points = self._label_points()
-        self.model = self.family.load(self.model_dir, self.spec.task, self.card.n_labels)
+        self.points = run.points if run else self._label_points()
+        self.model = (self.family.load_checked(self.model_dir, self.spec.task, self.card.n_labels, run.model)
+                      if run else self.family.load(self.model_dir, self.spec.task, self.card.n_labels))
         self._cleaner = None
         self._encoder = None
+        self._distances = None  # label-to-label km (metrics.label_distances), built on first use
 
     @property
     def labelled_geo(self) -> bool:
@@ -92,18 +98,22 @@ class Predictor:
     def _geo_frame(self, probs: np.ndarray) -> pd.DataFrame:
         latlon = self.points[["lat", "lon"]].to_numpy(dtype="float64")
         best = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype="int64")
-        top = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_K]
-        decoded = (expected_distance_decode(probs, latlon, self.spec.decoding_top_k)
+        top = top_k_stable(probs, TOP_K)  # = np.argsort(-probs, kind="stable")[:, :TOP_K], ties too
+        if len(probs) and getattr(self, "_distances", None) is None:
+            self._distances = label_distances(latlon)
+        decoded = (expected_distance_decode(probs, latlon, self.spec.decoding_top_k, self._distances)
                    if len(probs) else np.zeros((0, 2)))
         argmax = argmax_decode(probs, latlon) if len(probs) else np.zeros((0, 2))
         names = self.points["name"].astype(str).to_numpy()
+        name_list = names.tolist()
+        top_rows = top.tolist()
         return pd.DataFrame({
             "label": best, "name": names[best],
             "confidence": (probs.max(axis=1) if len(probs) else np.zeros(0)).round(CONFIDENCE_DIGITS),
             "lat": argmax[:, 0], "lon": argmax[:, 1],
             "lat_expected": decoded[:, 0], "lon_expected": decoded[:, 1],
-            "top5": [" ".join(map(str, row)) for row in top],  # label ids: evaluation reads these
-            "top5_names": ["; ".join(names[row]) for row in top],  # the same labels, for people
+            "top5": [" ".join(map(str, row)) for row in top_rows],  # label ids: evaluation reads these
+            "top5_names": ["; ".join([name_list[i] for i in row]) for row in top_rows],  # for people
         })
 
 
@@ -111,17 +121,22 @@ EMPTY_AFTER_CLEANING = "empty_after_cleaning"  # 1: no word left after cleaning 
 STDIO = "-"  # --input - / --output -: standard input / output
 
 
-_AHEAD_CLEANER = None  # the cleaner a forked child of load_and_clean inherits
+_AHEAD_CLEANER = None  # a cleaner built before the fork, which the child of load_and_clean inherits
 
 
-def _clean_ahead(texts: list[str]) -> list[str]:
+def _clean_ahead(clean: CleanConfig, texts: list[str]) -> list[str]:
     """Cleaned texts, in the forked child of load_and_clean."""
-    return _AHEAD_CLEANER.clean_many(texts)
+    from tweetgeo.text import TextCleaner
+
+    return (_AHEAD_CLEANER or TextCleaner(clean)).clean_many(texts)
 
 
-def load_and_clean(model_dir: Path, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
-    """The run's Predictor and the cleaned texts. With many texts on a multi-core Linux machine,
-    a forked child cleans them while this process loads the model (and TensorFlow: seconds)."""
+def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
+    """The run's Predictor (`model_dir`: a run directory or check_run's CheckedRun) and the cleaned
+    texts. With many texts on a multi-core Linux machine, a forked child cleans them while this
+    process loads the model (and TensorFlow: seconds); when the check already read the model's
+    files and building it is quick (TF-IDF), the child cleans the second half and this process,
+    once the model is built, the first (with the same cleaner, built before the fork)."""
     global _AHEAD_CLEANER
     if len(texts) < CLEAN_AHEAD_MIN_TEXTS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
         predictor = Predictor(model_dir)
@@ -131,14 +146,19 @@ def load_and_clean(model_dir: Path, texts: Sequence[str]) -> tuple[Predictor, np
 
     from tweetgeo.text import TextCleaner
 
-    # built before the fork (stop words, lemmas) and before TensorFlow starts any thread
-    _AHEAD_CLEANER = TextCleaner(load_card(Path(model_dir)).spec.clean)
-    try:
+    run = model_dir if isinstance(model_dir, CheckedRun) else None
+    card = run.card if run else load_card(Path(model_dir))
+    texts = list(texts)
+    ahead = len(texts) // 2 if run is not None and run.model is not None else 0  # the child: texts[ahead:]
+    _AHEAD_CLEANER = TextCleaner(card.spec.clean) if ahead else None  # else only the child cleans
+    try:  # forked before this process imports TensorFlow (no threads to copy)
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            cleaning = pool.submit(_clean_ahead, list(texts))
+            cleaning = pool.submit(_clean_ahead, card.spec.clean, texts[ahead:])
             predictor = Predictor(model_dir)  # the model loads once, here
-            predictor._cleaner = _AHEAD_CLEANER
-            return predictor, np.array(cleaning.result(), dtype=object)
+            if ahead:
+                predictor._cleaner = _AHEAD_CLEANER
+            first = predictor.clean(texts[:ahead]).tolist() if ahead else []
+            return predictor, np.array(first + cleaning.result(), dtype=object)
     finally:
         _AHEAD_CLEANER = None
 
@@ -163,15 +183,17 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame,
     return result
 
 
-def predict_csv(model_dir: Path, input_csv: Path, output_csv: Path, *,
+def predict_csv(model_dir: Path | CheckedRun, input_csv: Path, output_csv: Path, *,
                 keep_columns: Sequence[str] = (), frame: pd.DataFrame | None = None) -> int:
     """`tweetgeo predict`: CSV with a text column in, predictions per row out (output "-":
-    standard output). `frame`: the input already read by read_predict_csv."""
+    standard output). `model_dir`: a run directory, or check_run's CheckedRun (the command line
+    checks the run once and hands it on). `frame`: the input already read by read_predict_csv."""
     from tweetgeo.datasets import read_predict_csv
     from tweetgeo.io import WriteError, write_csv
 
     frame = read_predict_csv(Path(input_csv)) if frame is None else frame
-    predictor, cleaned = load_and_clean(Path(model_dir), frame["text"].tolist())
+    run = model_dir if isinstance(model_dir, CheckedRun) else Path(model_dir)
+    predictor, cleaned = load_and_clean(run, frame["text"].tolist())
     result = predict_frame(predictor, frame, keep_columns, cleaned)
     if str(output_csv) == STDIO:
         try:

@@ -74,14 +74,20 @@ class Family(ABC):
     def load(self, directory: Path, task: Task, n_labels: int) -> Any:
         """Load what save wrote; a ModelDirError naming the file when it is unusable."""
 
-    def check_files(self, directory: Path, task: Task, n_labels: int) -> None:
+    def check_files(self, directory: Path, task: Task, n_labels: int) -> Any:
         """Cheap checks of the saved files without TensorFlow (ModelDirError naming the file);
-        by default that each of model_files exists."""
+        by default that each of model_files exists. Returns the loaded model when checking it
+        meant loading it (load_checked then uses it), else None."""
         from tweetgeo.errors import ModelDirError
 
         for path in self.model_files(directory):
             if not path.exists():
                 raise ModelDirError(f"{path}: missing — the run was not trained to the end")
+        return None
+
+    def load_checked(self, directory: Path, task: Task, n_labels: int, checked: Any) -> Any:
+        """The model of a directory check_files passed; `checked`: what check_files returned."""
+        return checked if checked is not None else self.load(directory, task, n_labels)
 
     @abstractmethod
     def scores(self, model: Any, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:

@@ -2,36 +2,43 @@
 
 The vectorisers are features (fitted once by the embed stage, `fit_vectorizers`); the
 classifier is the model (`TfidfLinear`), so changing C never refits the vocabulary.
+Reading and checking a saved model (`read_model_files`) needs no scikit-learn (its import takes
+seconds): `tweetgeo predict` checks the files first and builds the model while texts are cleaned.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from tweetgeo.config import TfidfFeaturesConfig
 from tweetgeo.errors import ModelDirError
 from tweetgeo.io import atomic_path
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
 SGD_MAX_EPOCHS = 15  # passes over the data; SGD stops earlier when the loss stops improving
 SGD_TOL = 1e-4
 N_JOBS = 2  # one-vs-rest classes trained in parallel threads (deterministic: seeds drawn up front)
 FORMAT_VERSION = 3
-Vectorizers = dict[str, TfidfVectorizer]
+Vectorizers = dict[str, "TfidfVectorizer"]
 
 
 def _vectorizer(kind: str, ngrams: tuple[int, int], max_features: int | None,
                 vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
     """A TF-IDF vectorizer over whitespace tokens ("word") or characters within words ("char_wb")."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     common = dict(ngram_range=tuple(ngrams), sublinear_tf=True, dtype=np.float32, lowercase=False,
                   vocabulary=vocabulary, max_features=None if vocabulary else max_features)
     if kind == "word":
@@ -58,6 +65,8 @@ def fit_vectorizers(texts: Iterable[str], cfg: TfidfFeaturesConfig) -> Vectorize
 
 def transform(vectorizers: Vectorizers, texts: Iterable[str]) -> sp.csr_matrix:
     """Texts → the stacked TF-IDF feature matrix."""
+    import scipy.sparse as sp
+
     texts = list(texts)
     return sp.hstack([v.transform(texts) for v in vectorizers.values()], format="csr")
 
@@ -121,8 +130,17 @@ def _vocabulary(path: Path) -> dict[str, int]:
     return vocab
 
 
-def load_vectorizers(directory: Path) -> Vectorizers:
-    """Rebuild fitted vectorisers written by save_vectorizers, each file checked (ModelDirError)."""
+@dataclass(frozen=True)
+class VectorizerFiles:
+    """One saved vectoriser, read and checked: its n-gram range, vocabulary and idf."""
+
+    ngrams: tuple[int, int]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+
+
+def read_vectorizer_files(directory: Path) -> dict[str, VectorizerFiles]:
+    """The files save_vectorizers wrote, each checked (ModelDirError), without scikit-learn."""
     directory = Path(directory)
     meta_path = directory / "vectorizers.json"
     meta = _read_json(meta_path)
@@ -130,17 +148,43 @@ def load_vectorizers(directory: Path) -> Vectorizers:
             or not all(isinstance(r, list) and len(r) == 2 and all(isinstance(n, int) and n > 0 for n in r)
                        for r in meta.values())):
         raise _bad(meta_path, "expected {\"word\"|\"char_wb\": [min_n, max_n]}")
-    vectorizers = {}
+    files = {}
     for kind, ngrams in meta.items():
         vocab = _vocabulary(directory / f"vocabulary_{kind}.json")
         idf_path = directory / f"idf_{kind}.npy"
         idf = _read_array(idf_path)
         if idf.shape != (len(vocab),) or idf.dtype.kind != "f" or not np.isfinite(idf).all():
             raise _bad(idf_path, f"expected {len(vocab)} finite idf values, got shape {idf.shape} {idf.dtype}")
-        vec = _vectorizer(kind, tuple(ngrams), None, vocabulary=vocab)
-        vec.idf_ = idf
+        files[kind] = VectorizerFiles(tuple(ngrams), vocab, idf)
+    return files
+
+
+def build_vectorizers(files: dict[str, VectorizerFiles]) -> Vectorizers:
+    """Fitted vectorisers from read_vectorizer_files (this imports scikit-learn)."""
+    vectorizers = {}
+    for kind, f in files.items():
+        vec = _vectorizer(kind, f.ngrams, None, vocabulary=f.vocabulary)
+        vec.idf_ = f.idf
         vectorizers[kind] = vec
     return vectorizers
+
+
+def load_vectorizers(directory: Path) -> Vectorizers:
+    """Rebuild fitted vectorisers written by save_vectorizers, each file checked (ModelDirError)."""
+    return build_vectorizers(read_vectorizer_files(directory))
+
+
+@dataclass(frozen=True)
+class TfidfFiles:
+    """A saved TfidfLinear, every file read and checked (read_model_files); TfidfLinear.build
+    makes the model of it."""
+
+    C: float
+    seed: int
+    vectorizers: dict[str, VectorizerFiles]
+    coef: np.ndarray
+    intercept: np.ndarray
+    classes: np.ndarray
 
 
 class TfidfLinear:
@@ -149,12 +193,16 @@ class TfidfLinear:
     def __init__(self, C: float, vectorizers: Vectorizers, seed: int = 42):
         self.C, self.seed, self.vectorizers = C, seed, vectorizers
         self.coef_: np.ndarray | None = None  # (n_classes or 1, n_features)
+        self._coef_t: tuple[np.ndarray, np.ndarray] | None = None  # (coef_, its C-ordered transpose)
         self.intercept_: np.ndarray | None = None
         self.classes_: np.ndarray | None = None
 
     def fit(self, texts: Iterable[str], y: np.ndarray) -> TfidfLinear:
         """Fit the classifier on training texts and integer labels."""
         x, y = transform(self.vectorizers, texts), np.asarray(y)
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression, SGDClassifier
+
         if len(np.unique(y)) == 2:  # exact L2 logistic regression: cheap for two classes, and converges
             clf = LogisticRegression(C=self.C, solver="liblinear", random_state=self.seed)
         else:  # hundreds of labels: one-vs-rest SGD epochs bound the time
@@ -176,7 +224,15 @@ class TfidfLinear:
         """Linear scores, (N, n_classes) — or (N, 1) for two classes."""
         if self.coef_ is None:
             raise RuntimeError("TfidfLinear is not fitted")
-        return np.asarray(transform(self.vectorizers, texts) @ self.coef_.T) + self.intercept_
+        return np.asarray(transform(self.vectorizers, texts) @ self._coef_columns()) + self.intercept_
+
+    def _coef_columns(self) -> np.ndarray:
+        """coef_.T laid out C-contiguous, made once: scipy's sparse × dense product wants a
+        C-ordered right-hand side and would copy coef_.T (labels × features) on every call.
+        The same numbers, multiplied in the same order: the same scores, bit for bit."""
+        if self._coef_t is None or self._coef_t[0] is not self.coef_:
+            self._coef_t = (self.coef_, np.ascontiguousarray(self.coef_.T))
+        return self._coef_t[1]
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Class probabilities (N, n_classes), columns in the order of classes_ (sklearn's OvR rule)."""
@@ -204,32 +260,76 @@ class TfidfLinear:
     def load(cls, directory: str | Path, n_labels: int | None = None) -> TfidfLinear:
         """Rebuild a fitted TfidfLinear from a directory written by save(); every file and the
         shapes between them checked (ModelDirError naming the file); classes 0…n_labels-1."""
-        directory = Path(directory)
-        meta_path = directory / "tfidf.json"
-        meta = _read_json(meta_path)
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-            found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-            raise ModelDirError(f"{meta_path}: format {found!r}, expected {FORMAT_VERSION}")
-        C, seed = meta.get("C"), meta.get("seed")
-        if (not isinstance(C, int | float) or isinstance(C, bool) or not np.isfinite(C) or C <= 0
-                or not isinstance(seed, int) or isinstance(seed, bool)):
-            raise _bad(meta_path, f"C must be a positive number and seed an integer (C={C!r}, seed={seed!r})")
-        model = cls(float(C), load_vectorizers(directory), seed=seed)
-        linear = directory / "linear.npz"
-        data = _read_array(linear, ("coef", "intercept", "classes"))
-        coef, intercept, classes = data["coef"], data["intercept"], data["classes"]
-        width = sum(len(v.vocabulary) for v in model.vectorizers.values())
-        if coef.ndim != 2 or coef.shape[1] != width or coef.dtype.kind != "f":
-            raise _bad(linear, f"coef shape {coef.shape} does not fit the vocabularies ({width} columns)")
-        rows = 1 if len(classes) == 2 else len(classes)
-        if coef.shape[0] != rows or intercept.shape != (rows,) or classes.ndim != 1:
-            raise _bad(linear, f"coef {coef.shape}, intercept {intercept.shape} and {len(classes)} "
-                               "classes do not fit together")
-        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
-            raise _bad(linear, "coef or intercept not finite")
-        if n_labels is not None and (classes.dtype.kind not in "iu" or len(set(classes.tolist())) != len(classes)
-                                     or not all(0 <= c < n_labels for c in classes.tolist())):
-            raise _bad(linear, f"classes must be distinct labels 0…{n_labels - 1} (card.json), "
-                               f"got {classes.tolist()[:5]}")
-        model.coef_, model.intercept_, model.classes_ = coef, intercept, classes
+        return cls.build(read_model_files(directory, n_labels))
+
+    @classmethod
+    def build(cls, files: TfidfFiles) -> TfidfLinear:
+        """The model of files read by read_model_files (this imports scikit-learn)."""
+        model = cls(files.C, build_vectorizers(files.vectorizers), seed=files.seed)
+        model.coef_, model.intercept_, model.classes_ = files.coef, files.intercept, files.classes
+        model._coef_columns()  # laid out once, at load
         return model
+
+
+def read_model_files(directory: str | Path, n_labels: int | None = None) -> TfidfFiles:
+    """Every file TfidfLinear.save wrote, read and checked, and the shapes between them
+    (ModelDirError naming the file); classes 0…n_labels-1. No scikit-learn."""
+    directory = Path(directory)
+    meta_path = directory / "tfidf.json"
+    meta = _read_json(meta_path)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ModelDirError(f"{meta_path}: format {found!r}, expected {FORMAT_VERSION}")
+    C, seed = meta.get("C"), meta.get("seed")
+    if (not isinstance(C, int | float) or isinstance(C, bool) or not np.isfinite(C) or C <= 0
+            or not isinstance(seed, int) or isinstance(seed, bool)):
+        raise _bad(meta_path, f"C must be a positive number and seed an integer (C={C!r}, seed={seed!r})")
+    vectorizers = read_vectorizer_files(directory)
+    linear = directory / "linear.npz"
+    data = _read_array(linear, ("coef", "intercept", "classes"))
+    coef, intercept, classes = data["coef"], data["intercept"], data["classes"]
+    width = sum(len(v.vocabulary) for v in vectorizers.values())
+    if coef.ndim != 2 or coef.shape[1] != width or coef.dtype.kind != "f":
+        raise _bad(linear, f"coef shape {coef.shape} does not fit the vocabularies ({width} columns)")
+    rows = 1 if len(classes) == 2 else len(classes)
+    if coef.shape[0] != rows or intercept.shape != (rows,) or classes.ndim != 1:
+        raise _bad(linear, f"coef {coef.shape}, intercept {intercept.shape} and {len(classes)} "
+                           "classes do not fit together")
+    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+        raise _bad(linear, "coef or intercept not finite")
+    if n_labels is not None and (classes.dtype.kind not in "iu" or len(set(classes.tolist())) != len(classes)
+                                 or not all(0 <= c < n_labels for c in classes.tolist())):
+        raise _bad(linear, f"classes must be distinct labels 0…{n_labels - 1} (card.json), "
+                           f"got {classes.tolist()[:5]}")
+    return TfidfFiles(float(C), seed, vectorizers, coef, intercept, classes)
+
+
+SPLIT_MIN_ROWS = 5000  # from this many texts on, a forked child scores the second half (2 cores)
+_SPLIT_MODEL: TfidfLinear | None = None  # the model the forked child of predict_proba_split inherits
+
+
+def _proba_in_child(texts: list[str]) -> np.ndarray:
+    return _SPLIT_MODEL.predict_proba(texts)
+
+
+def predict_proba_split(model: TfidfLinear, texts: Iterable[str], min_rows: int | None = None) -> np.ndarray:
+    """model.predict_proba(texts), the same rows bit for bit (each row is scored on its own); with
+    at least min_rows (default SPLIT_MIN_ROWS) texts on a multi-core Linux machine, a forked child
+    scores the second half while this process scores the first."""
+    global _SPLIT_MODEL
+    texts = list(texts)
+    min_rows = SPLIT_MIN_ROWS if min_rows is None else min_rows
+    if len(texts) < max(min_rows, 2) or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+        return model.predict_proba(texts)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    half = len(texts) // 2
+    _SPLIT_MODEL = model
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            second = pool.submit(_proba_in_child, texts[half:])
+            first = model.predict_proba(texts[:half])
+            return np.concatenate([first, second.result()])
+    finally:
+        _SPLIT_MODEL = None

@@ -41,11 +41,22 @@ class TfidfLinearFamily(Family):
 
         return TfidfLinear.load(paths.tfidf_model(directory), n_labels)
 
-    def check_files(self, directory: Path, task: Task, n_labels: int) -> None:
-        self.load(directory, task, n_labels)  # cheap, and no TensorFlow
+    def check_files(self, directory: Path, task: Task, n_labels: int):
+        """Every file read and checked, without scikit-learn (its import takes seconds): the
+        TfidfFiles load_checked builds the model from, so nothing is read twice."""
+        from tweetgeo.models.tfidf import read_model_files
+
+        return read_model_files(paths.tfidf_model(directory), n_labels)
+
+    def load_checked(self, directory: Path, task: Task, n_labels: int, checked):
+        from tweetgeo.models.tfidf import TfidfLinear
+
+        return TfidfLinear.build(checked) if checked is not None else self.load(directory, task, n_labels)
 
     def scores(self, model, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:
-        proba = model.predict_proba(inputs)
+        from tweetgeo.models.tfidf import predict_proba_split
+
+        proba = predict_proba_split(model, inputs)  # two halves on two cores when rows are many
         return {"target": proba[:, 1]} if task == "binary" else {"label": proba}
 
 
