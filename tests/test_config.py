@@ -77,7 +77,8 @@ def test_dataset_clean_override_must_be_a_clean_key(raw):
 def test_overrides_resolve(raw):
     params = parse_params(raw)
     assert params.clean_for("yachay").numbers == "zero"
-    assert params.clean_for("disaster").numbers == raw["clean"]["numbers"]
+    assert params.clean_for("disaster").numbers == raw["datasets"]["disaster"]["clean"]["numbers"]
+    assert params.clean_for("disaster").urls == raw["clean"]["urls"]  # not overridden: the section's
 
 
 def test_missing_file_is_clear(tmp_path):

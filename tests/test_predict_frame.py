@@ -14,6 +14,7 @@ def _predictor(points: pd.DataFrame) -> Predictor:
     predictor = Predictor.__new__(Predictor)
     predictor.points = points
     predictor.spec = tiny_spec(decoding_top_k=3)
+    predictor._distances = None  # built on first use, as __init__ leaves it
     return predictor
 
 

@@ -30,14 +30,6 @@ def _split_columns(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def _check_model_dir(model: Path):
-    """The card and the files the model needs, read without TensorFlow (ModelDirError): the
-    CheckedRun that predict then uses, so that nothing is read or loaded twice."""
-    from tweetgeo.modelfiles import check_run
-
-    return check_run(model)
-
-
 def _read_input(name: str):
     """The input CSV (standard input for "-") as read_predict_csv's frame."""
     from tweetgeo.datasets import read_predict_csv
@@ -70,7 +62,9 @@ def _check_columns(frame, names: list[str], inp: str) -> None:
 
 
 def _predict(args: argparse.Namespace) -> str:
-    run = _check_model_dir(Path(args.model))
+    from tweetgeo.modelfiles import check_run
+
+    run = check_run(Path(args.model))  # card and files, without TensorFlow; predict loads nothing twice
     frame = _read_input(args.input)
     _check_output(args.input, args.output)
     _check_columns(frame, args.keep_columns, args.input)

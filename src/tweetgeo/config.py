@@ -147,6 +147,9 @@ class LabelsConfig(Strict):
 
 
 # --------------------------------------------------------------------------- training
+ENSEMBLE_FAMILY = "ensemble"  # the family whose runs list `members` (models/families/ensemble.py)
+
+
 class TrainConfig(Strict):
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(256, ge=1)
@@ -193,7 +196,10 @@ class RunConfig(Strict):
     dataset: str
     model: str
     labels: Literal["kdtree", "p2c", "region", "target"] = "target"
-    features: Literal["word2vec", "glove", "encoder", "tfidf"] = "word2vec"
+    features: Literal["word2vec", "glove", "encoder", "tfidf", "members"] = "word2vec"
+    # an ensemble (a model of family `ensemble`, features: members): the runs it averages, each
+    # retrained inside it from its own entry here (same data set and labels)
+    members: list[str] = []
     # overrides of the `train` section for this run; `preset: NAME` first applies train_presets.NAME
     train: dict[str, Any] = {}
 
@@ -258,6 +264,7 @@ class Params(Strict):
                 family.check(self.models[run.model], "binary" if run.labels == "target" else "geo", run.features)
             except ValueError as err:
                 raise ValueError(f"runs.{name}: model {run.model!r}: {err}") from None
+            self._check_members(name, run)
             repeats = self.train_for(name).repeats
             if repeats > 1 and not family.repeatable:
                 raise ValueError(f"runs.{name}.train.repeats: {repeats}, but family {family.name!r} "
@@ -270,6 +277,31 @@ class Params(Strict):
             if ds not in self.datasets:
                 raise ValueError(f"levers.datasets: unknown data set {ds!r}")
         return self
+
+    def _check_members(self, name: str, run: RunConfig) -> None:
+        """An ensemble's members: at least two other runs of its data set and label scheme, none an
+        ensemble, each giving class probabilities; members only on a run of an ensemble model."""
+        where = f"runs.{name}.members"
+        if self.models[run.model].family != ENSEMBLE_FAMILY:
+            if run.members:
+                raise ValueError(f"{where}: only a run of an ensemble model (family {ENSEMBLE_FAMILY!r}) "
+                                 f"has members; model {run.model!r} is family {self.models[run.model].family!r}")
+            return
+        if len(run.members) < 2 or len(set(run.members)) != len(run.members):
+            raise ValueError(f"{where}: an ensemble needs at least two different member runs")
+        for member in run.members:
+            other = self.runs.get(member)
+            if other is None:
+                raise ValueError(f"{where}: unknown run {member!r} (known: {', '.join(self.runs)})")
+            family = registry.get(self.models[other.model].family)
+            if family.name == ENSEMBLE_FAMILY:
+                raise ValueError(f"{where}: {member!r} is an ensemble itself; list its members instead")
+            if (other.dataset, other.labels) != (run.dataset, run.labels):
+                raise ValueError(f"{where}: {member!r} is on {other.dataset}/{other.labels}, the ensemble "
+                                 f"on {run.dataset}/{run.labels}: members share the data set and label scheme")
+            if family.output != "labels":
+                raise ValueError(f"{where}: {member!r} (family {family.name!r}) predicts coordinates; "
+                                 "an ensemble averages class probabilities")
 
     # --- resolved views, so callers never merge overrides themselves
     def clean_for(self, dataset: str) -> CleanConfig:

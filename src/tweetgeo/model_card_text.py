@@ -93,6 +93,9 @@ def model_card_text(spec: RunSpec, n_labels: int, rows: dict[str, int], summary:
                 ] if summary.get("epochs_run") else []
     if summary.get("parameters"):
         training.append(f"- parameters: {summary['parameters']:,}")
+    if spec.members:  # an ensemble: the mean of its member runs' probabilities, each retrained in it
+        training.append("- members (mean of their probabilities; each a run directory under `members/`): "
+                        + ", ".join(f"`{m.name}` ({m.model}, {m.features})" for m in spec.members))
     measured = _metric_lines(validation, GEO_METRICS if geo else BINARY_METRICS)
     lines = [
         f"# Model card: {spec.name}", "",

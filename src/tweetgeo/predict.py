@@ -15,7 +15,7 @@ from tweetgeo.config import CleanConfig
 from tweetgeo.metrics import argmax_decode, expected_distance_decode, label_distances, top_k_stable
 from tweetgeo.modelcard import ModelCard, load_card
 from tweetgeo.modelfiles import CheckedRun
-from tweetgeo.models.registry import VECTOR_FEATURES
+from tweetgeo.models.registry import FROM_RAW_TEXT, RAW_FEATURES, VECTOR_FEATURES
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
 CLEAN_AHEAD_MIN_TEXTS = 5000  # from this many texts on, a child process cleans while the model loads
@@ -69,7 +69,13 @@ class Predictor:
         return self._encoder.encode(list(texts))
 
     def model_inputs(self, raw_texts: Sequence[str]) -> np.ndarray:
-        return self.encode(raw_texts) if self.spec.features in VECTOR_FEATURES else self.clean(raw_texts)
+        """What the model reads: encoder vectors, the raw texts (an ensemble: each member
+        featurises them itself) or the cleaned texts."""
+        if self.spec.features in VECTOR_FEATURES:
+            return self.encode(raw_texts)
+        if self.spec.features in RAW_FEATURES:
+            return np.array(list(raw_texts), dtype=object)
+        return self.clean(raw_texts)
 
     # ------------------------------------------------------------------ outputs
     def scores(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
@@ -99,7 +105,7 @@ class Predictor:
         latlon = self.points[["lat", "lon"]].to_numpy(dtype="float64")
         best = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype="int64")
         top = top_k_stable(probs, TOP_K)  # = np.argsort(-probs, kind="stable")[:, :TOP_K], ties too
-        if len(probs) and getattr(self, "_distances", None) is None:
+        if len(probs) and self._distances is None:
             self._distances = label_distances(latlon)
         decoded = (expected_distance_decode(probs, latlon, self.spec.decoding_top_k, self._distances)
                    if len(probs) else np.zeros((0, 2)))
@@ -171,7 +177,7 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame,
     cleaned by the predictor's rules (load_and_clean)."""
     texts = frame["text"].tolist()
     cleaned = predictor.clean(texts) if cleaned is None else cleaned
-    if predictor.spec.features in VECTOR_FEATURES:
+    if predictor.spec.features in FROM_RAW_TEXT:
         result = predictor.predict(texts)
     else:
         result = predictor.predict(inputs=cleaned)

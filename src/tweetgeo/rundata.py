@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tweetgeo import paths, schema
-from tweetgeo.models.registry import VECTOR_FEATURES
+from tweetgeo.models.registry import RAW_FEATURES, VECTOR_FEATURES
 from tweetgeo.runspec import RunSpec
 
 UNLABELLED = -1  # label of rows without a target (Kaggle test.csv)
@@ -20,7 +20,7 @@ class SplitData:
 
     ids: np.ndarray  # str
     raw_texts: np.ndarray  # str, the original text
-    inputs: np.ndarray  # cleaned text (str) or encoder vectors (float32, N×D)
+    inputs: np.ndarray  # cleaned text (str), encoder vectors (float32, N×D) or raw text (an ensemble's)
     labels: np.ndarray  # int64 class per row (UNLABELLED where unknown)
     latlon: np.ndarray | None = None  # float64 N×2 true coordinates (geo)
 
@@ -65,8 +65,9 @@ def load_run_splits(spec: RunSpec, max_train_rows: int | None = None) -> dict[st
             part = part.sample(n=max_train_rows, random_state=spec.seed).sort_index()
         if part.empty:
             continue
-        inputs = (np.stack(vectors.loc[part[schema.ID]].to_numpy()).astype("float32")
-                  if vectors is not None else part[schema.TEXT].to_numpy(dtype=object))
+        inputs = (np.stack(vectors.loc[part[schema.ID]].to_numpy()).astype("float32") if vectors is not None
+                  else part[schema.RAW_TEXT].to_numpy(dtype=object) if spec.features in RAW_FEATURES
+                  else part[schema.TEXT].to_numpy(dtype=object))
         latlon = part[[schema.LAT, schema.LON]].to_numpy(dtype="float64") if spec.task == "geo" else None
         splits[name] = SplitData(part[schema.ID].to_numpy(dtype=object),
                                  part[schema.RAW_TEXT].to_numpy(dtype=object),

@@ -28,7 +28,7 @@ class RunSpec(BaseModel):
     dataset: str
     task: Literal["binary", "geo"]  # binary: the disaster target; geo: labels and coordinates
     labels: Literal["kdtree", "p2c", "region", "target"]  # label scheme
-    features: Literal["word2vec", "glove", "encoder", "tfidf"]
+    features: Literal["word2vec", "glove", "encoder", "tfidf", "members"]
     model: str  # its name under `models:`
     options: SerializeAsAny[FamilyConfig]  # the family's options (its `models:` entry)
     train: TrainConfig
@@ -36,6 +36,7 @@ class RunSpec(BaseModel):
     decoding_top_k: int  # labels considered by distance-aware decoding
     encoder_max_tokens: int  # word pieces per text for encoder features
     seed: int
+    members: tuple[RunSpec, ...] = ()  # an ensemble's member runs, resolved (family `ensemble`)
 
     @field_validator("options", mode="before")
     @classmethod
@@ -61,4 +62,5 @@ def resolve_run(params: Params, name: str) -> RunSpec:
                    labels=run.labels, features=run.features, model=run.model,
                    options=params.models[run.model], train=params.train_for(name),
                    clean=params.clean_for(run.dataset), decoding_top_k=params.evaluate.decoding_top_k,
-                   encoder_max_tokens=params.encoder.max_tokens, seed=params.seed)
+                   encoder_max_tokens=params.encoder.max_tokens, seed=params.seed,
+                   members=tuple(resolve_run(params, member) for member in run.members))

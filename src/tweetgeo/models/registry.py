@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 Task = Literal["binary", "geo"]
 Output = Literal["labels", "coords"]  # class probabilities (binary target or geo labels) | (lat, lon)
-FEATURE_KINDS = ("word2vec", "glove", "tfidf", "encoder")
-VECTOR_FEATURES = ("encoder",)  # features that are vectors; every other kind feeds cleaned text
+FEATURE_KINDS = ("word2vec", "glove", "tfidf", "encoder", "members")
+VECTOR_FEATURES = ("encoder",)  # features that are vectors; word2vec, glove, tfidf feed cleaned text
+RAW_FEATURES = ("members",)  # an ensemble's: raw texts, which each member run featurises its own way
+FROM_RAW_TEXT = VECTOR_FEATURES + RAW_FEATURES  # model inputs made from the raw text, not the cleaned
 
 
 class FamilyConfig(BaseModel):
