@@ -196,7 +196,7 @@ class RunConfig(Strict):
     dataset: str
     model: str
     labels: Literal["kdtree", "p2c", "region", "target"] = "target"
-    features: Literal["word2vec", "glove", "encoder", "tfidf", "members"] = "word2vec"
+    features: Literal["word2vec", "glove", "encoder", "tfidf", "members", "raw"] = "word2vec"
     # an ensemble (a model of family `ensemble`, features: members): the runs it averages, each
     # retrained inside it from its own entry here (same data set and labels)
     members: list[str] = []

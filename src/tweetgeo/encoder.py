@@ -45,44 +45,71 @@ def model_dir() -> Path:
     return path
 
 
-def _dense(weights: dict[str, np.ndarray], name: str) -> tuple[tf.Tensor, tf.Tensor]:
-    """A torch Linear (weight: out × in) as a (kernel in × out, bias) pair."""
-    return tf.constant(weights[f"{name}.weight"].T), tf.constant(weights[f"{name}.bias"])
+def _dense(weights: dict[str, np.ndarray], name: str, make=tf.constant) -> tuple[tf.Tensor, tf.Tensor]:
+    """A torch Linear (weight: out × in) as a (kernel in × out, bias) pair (`make`: tf.constant
+    for the frozen encoder, tf.Variable for fine-tuning)."""
+    return make(weights[f"{name}.weight"].T), make(weights[f"{name}.bias"])
 
 
-def _norm(weights: dict[str, np.ndarray], name: str) -> tuple[tf.Tensor, tf.Tensor]:
+def _norm(weights: dict[str, np.ndarray], name: str, make=tf.constant) -> tuple[tf.Tensor, tf.Tensor]:
     """A LayerNorm's (gamma, beta)."""
-    return tf.constant(weights[f"{name}.weight"]), tf.constant(weights[f"{name}.bias"])
+    return make(weights[f"{name}.weight"]), make(weights[f"{name}.bias"])
+
+
+def weight_names(config: dict) -> list[str]:
+    """The checkpoint tensors the forward pass reads (torch names), in a fixed order."""
+    names = [f"embeddings.{n}" for n in ("word_embeddings.weight", "position_embeddings.weight",
+                                         "token_type_embeddings.weight", "LayerNorm.weight", "LayerNorm.bias")]
+    for i in range(config["num_hidden_layers"]):
+        p = f"encoder.layer.{i}"
+        for part in ("attention.self.query", "attention.self.key", "attention.self.value",
+                     "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+                     "output.dense", "output.LayerNorm"):
+            names += [f"{p}.{part}.weight", f"{p}.{part}.bias"]
+    return names
 
 
 class _Bert(tf.Module):
-    """The BERT encoder + mean pooling + L2 normalisation, weights frozen as constants."""
+    """The BERT encoder + mean pooling + L2 normalisation; weights frozen as constants, or
+    variables (`trainable`) for fine-tuning (models/families/transformer.py)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, weights: dict[str, np.ndarray] | None = None,
+                 trainable: bool = False) -> None:
         super().__init__()
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.config = config
         self.heads = config["num_attention_heads"]
         self.head_dim = config["hidden_size"] // self.heads
         self.eps = config["layer_norm_eps"]
-        w = load_file(str(folder / "model.safetensors"))
-        self.word = tf.constant(w["embeddings.word_embeddings.weight"])
-        self.position = tf.constant(w["embeddings.position_embeddings.weight"])
-        self.token_type = tf.constant(w["embeddings.token_type_embeddings.weight"][0])
-        self.embed_norm = _norm(w, "embeddings.LayerNorm")
-        self.layers = [self._layer(w, f"encoder.layer.{i}") for i in range(config["num_hidden_layers"])]
+        w = weights if weights is not None else load_file(str(folder / "model.safetensors"))
+        make = tf.Variable if trainable else tf.constant
+        self.word = make(w["embeddings.word_embeddings.weight"])
+        self.position = make(w["embeddings.position_embeddings.weight"])
+        self.token_type_table = make(w["embeddings.token_type_embeddings.weight"])
+        self.embed_norm = _norm(w, "embeddings.LayerNorm", make)
+        self.layers = [self._layer(w, f"encoder.layer.{i}", make) for i in range(config["num_hidden_layers"])]
+
+    def weights_by_name(self) -> dict[str, np.ndarray]:
+        """The current weights under their checkpoint (torch) names: what a fine-tuned run saves."""
+        tensors = [self.word, self.position, self.token_type_table, *self.embed_norm]
+        for layer in self.layers:
+            for part in ("query", "key", "value", "attn_out", "attn_norm", "inter", "out", "out_norm"):
+                kernel, bias = layer[part]
+                tensors += [kernel if part.endswith("norm") else tf.transpose(kernel), bias]
+        return {name: np.asarray(t) for name, t in zip(weight_names(self.config), tensors)}
 
     @staticmethod
-    def _layer(w: dict[str, np.ndarray], p: str) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
+    def _layer(w: dict[str, np.ndarray], p: str, make=tf.constant) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
         """The weights of one transformer layer."""
         return {
-            "query": _dense(w, f"{p}.attention.self.query"),
-            "key": _dense(w, f"{p}.attention.self.key"),
-            "value": _dense(w, f"{p}.attention.self.value"),
-            "attn_out": _dense(w, f"{p}.attention.output.dense"),
-            "attn_norm": _norm(w, f"{p}.attention.output.LayerNorm"),
-            "inter": _dense(w, f"{p}.intermediate.dense"),
-            "out": _dense(w, f"{p}.output.dense"),
-            "out_norm": _norm(w, f"{p}.output.LayerNorm"),
+            "query": _dense(w, f"{p}.attention.self.query", make),
+            "key": _dense(w, f"{p}.attention.self.key", make),
+            "value": _dense(w, f"{p}.attention.self.value", make),
+            "attn_out": _dense(w, f"{p}.attention.output.dense", make),
+            "attn_norm": _norm(w, f"{p}.attention.output.LayerNorm", make),
+            "inter": _dense(w, f"{p}.intermediate.dense", make),
+            "out": _dense(w, f"{p}.output.dense", make),
+            "out_norm": _norm(w, f"{p}.output.LayerNorm", make),
         }
 
     def _layer_norm(self, x: tf.Tensor, params: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
@@ -105,19 +132,22 @@ class _Bert(tf.Module):
         hidden = tf.nn.gelu(x @ layer["inter"][0] + layer["inter"][1], approximate=False)
         return self._layer_norm(x + hidden @ layer["out"][0] + layer["out"][1], layer["out_norm"])
 
-    @tf.function(input_signature=[tf.TensorSpec((None, None), tf.int32)] * 2)  # ids, mask: no retracing
-    def __call__(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-        """Token ids and attention mask (batch, length) → unit sentence vectors (batch, hidden)."""
+    def pooled(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+        """Token ids and attention mask (batch, length) → mean of the non-padding token states."""
         length = tf.shape(ids)[1]
-        x = tf.gather(self.word, ids) + self.position[:length] + self.token_type
+        x = tf.gather(self.word, ids) + self.position[:length] + self.token_type_table[0]
         x = self._layer_norm(x, self.embed_norm)
         maskf = tf.cast(mask, tf.float32)
         bias = (1.0 - maskf)[:, None, None, :] * -1e9  # padding keys get no attention
         for layer in self.layers:
             x = self._block(x, bias, layer)
-        pooled = tf.reduce_sum(x * maskf[..., None], axis=1) / tf.maximum(
+        return tf.reduce_sum(x * maskf[..., None], axis=1) / tf.maximum(
             tf.reduce_sum(maskf, axis=1, keepdims=True), 1e-9)
-        return tf.math.l2_normalize(pooled, axis=-1, epsilon=1e-24)
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None), tf.int32)] * 2)  # ids, mask: no retracing
+    def __call__(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+        """Token ids and attention mask (batch, length) → unit sentence vectors (batch, hidden)."""
+        return tf.math.l2_normalize(self.pooled(ids, mask), axis=-1, epsilon=1e-24)
 
 
 class SentenceEncoder:

@@ -28,7 +28,7 @@ class RunSpec(BaseModel):
     dataset: str
     task: Literal["binary", "geo"]  # binary: the disaster target; geo: labels and coordinates
     labels: Literal["kdtree", "p2c", "region", "target"]  # label scheme
-    features: Literal["word2vec", "glove", "encoder", "tfidf", "members"]
+    features: Literal["word2vec", "glove", "encoder", "tfidf", "members", "raw"]
     model: str  # its name under `models:`
     options: SerializeAsAny[FamilyConfig]  # the family's options (its `models:` entry)
     train: TrainConfig

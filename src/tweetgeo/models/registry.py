@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 Task = Literal["binary", "geo"]
 Output = Literal["labels", "coords"]  # class probabilities (binary target or geo labels) | (lat, lon)
-FEATURE_KINDS = ("word2vec", "glove", "tfidf", "encoder", "members")
+FEATURE_KINDS = ("word2vec", "glove", "tfidf", "encoder", "members", "raw")
 VECTOR_FEATURES = ("encoder",)  # features that are vectors; word2vec, glove, tfidf feed cleaned text
-RAW_FEATURES = ("members",)  # an ensemble's: raw texts, which each member run featurises its own way
+# raw texts: an ensemble's (each member run featurises them its own way), a fine-tuned transformer's
+RAW_FEATURES = ("members", "raw")
 FROM_RAW_TEXT = VECTOR_FEATURES + RAW_FEATURES  # model inputs made from the raw text, not the cleaned
 
 
