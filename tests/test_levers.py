@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_data_sets_choice_is_a_row_and_equal_variants_are_not_trained_twice():
     params = load_params(ROOT / "params.yaml")
-    disaster = variants(params, "disaster")  # disaster keeps the section's cleaning
-    assert list(disaster)[0].startswith(CHOSEN) and "section default" in list(disaster)[0]
+    disaster = variants(params, "disaster")  # disaster's choice is one variant: keep everything but URLs
+    assert f"{CHOSEN} = keep everything but URLs" in disaster  # named once, in that variant's place
     assert len(disaster) == 4
     geotext = variants(params, "geotext")  # geotext overrides it: five rows
     assert list(geotext)[0] == CHOSEN and len(geotext) == 5
