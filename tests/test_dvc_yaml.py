@@ -38,6 +38,15 @@ def test_paths_agree():
     assert str(paths.predictions_dir(run)) in _paths(_stage("evaluate")["outs"])
     assert str(paths.plots_dir(run)) in _paths(_stage("evaluate")["outs"])
     assert str(paths.report_file()) in _paths(_stage("report")["outs"])
+    assert str(paths.model_dir(run, ensemble=True)) in _paths(_stage("ensemble")["outs"])
+    assert str(paths.model_dir(run, ensemble=True)) in _paths(_stage("evaluate_ensemble")["deps"])
+
+
+def test_an_ensemble_runs_after_every_trained_run():
+    """Its members are runs of `runs`: the ensemble stage depends on all of models/ and their entries."""
+    ensemble = _stage("ensemble")
+    assert "models" in ensemble["deps"] and {"runs", "models", "ensembles.${key}"} <= set(ensemble["params"])
+    assert not any(str(out).startswith("models") for out in _paths(ensemble["outs"]))
 
 
 def test_every_stage_script_is_a_dependency():

@@ -39,6 +39,8 @@ def tiny(params: dict) -> dict:
             seen.add(key)
             runs[name] = {**run, "train": {}}
     params["runs"] = runs
+    params["ensembles"] = {name: entry for name, entry in params.get("ensembles", {}).items()
+                           if all(member in runs for member in entry["members"])}
     return params
 
 
@@ -80,7 +82,7 @@ def project(tmp_path_factory) -> Path:
 
 def test_every_run_has_metrics(project):
     params = yaml.safe_load((project / "params.yaml").read_text())
-    for run, cfg in params["runs"].items():
+    for run, cfg in {**params["runs"], **params["ensembles"]}.items():
         metrics = json.loads((project / "reports/metrics" / f"{run}.json").read_text())
         assert "validation" in metrics, run
         if cfg["labels"] == "target":
@@ -102,9 +104,11 @@ def test_predict_cli_on_new_texts(project, tmp_path):
                           "text": ["Forest fire near the highway, evacuate now",
                                    "lovely brunch in brooklyn today @friend", ""]})
     texts.to_csv(tmp_path / "in.csv", index=False)
-    for run in params["runs"]:
+    assert params["ensembles"], "the shipped ensembles' members survive the shrinking"
+    for run, folder in [*((r, f"models/{r}") for r in params["runs"]),
+                        *((e, f"ensembles/{e}") for e in params["ensembles"])]:
         out = tmp_path / f"{run}.csv"
-        sh([str(BIN / "tweetgeo"), "predict", "--model", f"models/{run}",
+        sh([str(BIN / "tweetgeo"), "predict", "--model", folder,
             "--input", str(tmp_path / "in.csv"), "--output", str(out)], project)
         result = pd.read_csv(out)
         assert len(result) == 3, run

@@ -40,6 +40,7 @@ def test_learns_saves_loads_and_scores_the_same(task: str, tmp_path: Path) -> No
     assert fitted.summary["epochs_run"] >= 1 and 1 <= fitted.summary["best_epoch"] <= fitted.summary["epochs_run"]
     history = fitted.summary["history"]
     assert list(history.columns) == ["epoch", "loss", "val_loss"]
+    assert history["epoch"].tolist() == list(range(1, fitted.summary["epochs_run"] + 1))  # as Keras runs: from 1
     probe = np.array(["the wildfire flood today", "the birthday cake today", "the ski glacier today"][:n_classes],
                      dtype=object)
     before = family.scores(fitted.model, probe, task)

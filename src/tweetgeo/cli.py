@@ -85,7 +85,8 @@ def _check(args: argparse.Namespace) -> str:
     from tweetgeo.config import load_params
 
     params = load_params(args.params)
-    return f"{args.params}: valid ({len(params.datasets)} data sets, {len(params.runs)} runs)"
+    return (f"{args.params}: valid ({len(params.datasets)} data sets, {len(params.runs)} runs, "
+            f"{len(params.ensembles)} ensembles)")
 
 
 def parser() -> argparse.ArgumentParser:

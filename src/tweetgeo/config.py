@@ -197,8 +197,8 @@ class RunConfig(Strict):
     model: str
     labels: Literal["kdtree", "p2c", "region", "target"] = "target"
     features: Literal["word2vec", "glove", "encoder", "tfidf", "members", "raw"] = "word2vec"
-    # an ensemble (a model of family `ensemble`, features: members): the runs it averages, each
-    # retrained inside it from its own entry here (same data set and labels)
+    # an ensemble (an entry of `ensembles`, a model of family `ensemble`, features: members): the runs
+    # of `runs` it averages (same data set and labels), read from their trained models/<run>/
     members: list[str] = []
     # overrides of the `train` section for this run; `preset: NAME` first applies train_presets.NAME
     train: dict[str, Any] = {}
@@ -219,6 +219,14 @@ class Params(Strict):
     evaluate: EvaluateConfig = EvaluateConfig()
     levers: LeversConfig = LeversConfig()
     runs: dict[str, RunConfig]
+    # runs that average trained runs of `runs` (their own dvc.yaml stages, after those runs' train
+    # stages: `ensemble@<name>` → ensembles/<name>/, `evaluate_ensemble@<name>`)
+    ensembles: dict[str, RunConfig] = {}
+
+    @property
+    def all_runs(self) -> dict[str, RunConfig]:
+        """Every run, trained (`runs`) and ensembles, by name."""
+        return {**self.runs, **self.ensembles}
 
     @field_validator("models", mode="before")
     @classmethod
@@ -245,29 +253,32 @@ class Params(Strict):
                     raise ValueError(f"datasets.{name}.word2vec_corpus: unknown data set {other!r}")
         for preset, values in self.train_presets.items():
             _train_overrides(values, f"train_presets.{preset}", self.train)
-        for name, run in self.runs.items():
+        for name in set(self.runs) & set(self.ensembles):
+            raise ValueError(f"ensembles.{name}: a run of that name exists (runs.{name}): names are shared")
+        for name, run in self.all_runs.items():
+            section = "ensembles" if name in self.ensembles else "runs"
             if run.dataset not in self.datasets:
-                raise ValueError(f"runs.{name}.dataset: unknown data set {run.dataset!r} "
+                raise ValueError(f"{section}.{name}.dataset: unknown data set {run.dataset!r} "
                                  f"(known: {', '.join(self.datasets)})")
             if run.model not in self.models:
-                raise ValueError(f"runs.{name}.model: unknown model {run.model!r} "
+                raise ValueError(f"{section}.{name}.model: unknown model {run.model!r} "
                                  f"(known: {', '.join(self.models)})")
             schemes = self.datasets[run.dataset].label_schemes
             if run.labels not in schemes:
-                raise ValueError(f"runs.{name}.labels: {run.labels!r} is not a label scheme of "
+                raise ValueError(f"{section}.{name}.labels: {run.labels!r} is not a label scheme of "
                                  f"data set {run.dataset!r} (its schemes: {', '.join(schemes)})")
             if run.features == "encoder" and run.dataset not in self.encoder.datasets:
-                raise ValueError(f"runs.{name}.features: 'encoder' needs {run.dataset!r} "
+                raise ValueError(f"{section}.{name}.features: 'encoder' needs {run.dataset!r} "
                                  f"in encoder.datasets")
+            self._check_members(name, run)
             family = registry.get(self.models[run.model].family)
             try:
                 family.check(self.models[run.model], "binary" if run.labels == "target" else "geo", run.features)
             except ValueError as err:
-                raise ValueError(f"runs.{name}: model {run.model!r}: {err}") from None
-            self._check_members(name, run)
+                raise ValueError(f"{section}.{name}: model {run.model!r}: {err}") from None
             repeats = self.train_for(name).repeats
             if repeats > 1 and not family.repeatable:
-                raise ValueError(f"runs.{name}.train.repeats: {repeats}, but family {family.name!r} "
+                raise ValueError(f"{section}.{name}.train.repeats: {repeats}, but family {family.name!r} "
                                  f"(model {run.model!r}) is not a Keras family: only Keras runs are trained "
                                  f"several times (give runs.{name}.train repeats: 1)")
         for ds in self.encoder.datasets:
@@ -279,23 +290,30 @@ class Params(Strict):
         return self
 
     def _check_members(self, name: str, run: RunConfig) -> None:
-        """An ensemble's members: at least two other runs of its data set and label scheme, none an
-        ensemble, each giving class probabilities; members only on a run of an ensemble model."""
-        where = f"runs.{name}.members"
-        if self.models[run.model].family != ENSEMBLE_FAMILY:
+        """An ensemble (an entry of `ensembles`, of an ensemble model) lists at least two runs of
+        `runs` on its data set and label scheme, each giving class probabilities; every other run
+        has no members and no ensemble model."""
+        is_ensemble_model = self.models[run.model].family == ENSEMBLE_FAMILY
+        if name in self.runs:
+            if is_ensemble_model:
+                raise ValueError(f"runs.{name}.model: {run.model!r} is an ensemble (family {ENSEMBLE_FAMILY!r}); "
+                                 f"an ensemble is an entry of `ensembles`, built from trained runs")
             if run.members:
-                raise ValueError(f"{where}: only a run of an ensemble model (family {ENSEMBLE_FAMILY!r}) "
-                                 f"has members; model {run.model!r} is family {self.models[run.model].family!r}")
+                raise ValueError(f"runs.{name}.members: only an entry of `ensembles` has members")
             return
+        if not is_ensemble_model:
+            raise ValueError(f"ensembles.{name}.model: {run.model!r} is family {self.models[run.model].family!r}; "
+                             f"an ensemble's model is of family {ENSEMBLE_FAMILY!r}")
+        where = f"ensembles.{name}.members"
         if len(run.members) < 2 or len(set(run.members)) != len(run.members):
             raise ValueError(f"{where}: an ensemble needs at least two different member runs")
         for member in run.members:
             other = self.runs.get(member)
             if other is None:
-                raise ValueError(f"{where}: unknown run {member!r} (known: {', '.join(self.runs)})")
+                what = "an ensemble itself; list its members instead" if member in self.ensembles else "unknown"
+                raise ValueError(f"{where}: {member!r} is {what} (members are runs of `runs`: "
+                                 f"{', '.join(self.runs)})")
             family = registry.get(self.models[other.model].family)
-            if family.name == ENSEMBLE_FAMILY:
-                raise ValueError(f"{where}: {member!r} is an ensemble itself; list its members instead")
             if (other.dataset, other.labels) != (run.dataset, run.labels):
                 raise ValueError(f"{where}: {member!r} is on {other.dataset}/{other.labels}, the ensemble "
                                  f"on {run.dataset}/{run.labels}: members share the data set and label scheme")
@@ -317,14 +335,15 @@ class Params(Strict):
 
     def train_for(self, run: str) -> TrainConfig:
         """The training options of one run: section defaults ← its preset ← its own overrides."""
-        overrides = dict(self.runs[run].train)
+        section = "ensembles" if run in self.ensembles else "runs"
+        overrides = dict(self.all_runs[run].train)
         preset = overrides.pop("preset", None)
         if preset is not None:
             if preset not in self.train_presets:
-                raise ValueError(f"runs.{run}.train.preset: unknown preset {preset!r} "
+                raise ValueError(f"{section}.{run}.train.preset: unknown preset {preset!r} "
                                  f"(known: {', '.join(self.train_presets) or 'none'})")
             overrides = {**self.train_presets[preset], **overrides}
-        return _train_overrides(overrides, f"runs.{run}.train", self.train)
+        return _train_overrides(overrides, f"{section}.{run}.train", self.train)
 
 
 def _train_overrides(overrides: dict[str, Any], where: str, base: TrainConfig) -> TrainConfig:

@@ -72,7 +72,7 @@ def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
     """Predict every labelled validation/test row with the trained model; write metrics, predictions
     and plots. `bootstrap`: resamples for the 95% CIs (0: none)."""
     run = spec.name
-    predictor = Predictor(paths.model_dir(run))
+    predictor = Predictor(spec.model_dir)
     task = spec.task
     splits = load_run_splits(spec)
     result: dict = {"run": run, "dataset": spec.dataset, "model": spec.model,
@@ -95,10 +95,10 @@ def evaluate_run(spec: RunSpec, bootstrap: int) -> dict:
         result[name] = split_metrics(table, task, bootstrap, spec.seed)
         result[name]["rows"] = len(table)
         tables[name] = table
-    cv = paths.cv_summary(paths.model_dir(run))
+    cv = paths.cv_summary(spec.model_dir)
     if cv.exists():  # k-fold cross-validation on the train split (train.cv_folds)
         result["cv"] = read_json(cv)
-    again = repeat_dirs(paths.model_dir(run))
+    again = repeat_dirs(spec.model_dir)
     shutil.rmtree(paths.predictions_dir(run) / "repeats", ignore_errors=True)  # a previous k's leftovers
     if again:  # train.repeats > 1: the spread over every repeat; the metrics above stay repeat 0's
         result["repeats"] = evaluate_repeats(spec, again, splits, result)
@@ -136,7 +136,7 @@ def _write_plots(run: str, task: str, predictor: Predictor, tables: dict[str, pd
     """Per-run figures in reports/plots/<run>/ (headline ones first in the plots page), the per-label
     table beside the predictions and, for geo runs, the interactive map (paths.web_map)."""
     out = paths.plots_dir(run)
-    history = paths.history(paths.model_dir(run))
+    history = paths.history(predictor.model_dir)
     if history.exists():  # train and validation on one DVC chart per metric
         plots.write_curve_tables(pd.read_csv(history), out)
     table = tables.get(TEST, tables.get(VALIDATION))

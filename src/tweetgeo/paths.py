@@ -70,8 +70,10 @@ def encoder_vectors(dataset: str) -> Path:
     return features_dir(dataset, "encoder") / "vectors.npz"
 
 
-def model_dir(run: str) -> Path:
-    return Path("models") / run
+def model_dir(run: str, ensemble: bool = False) -> Path:
+    """models/<run>; an ensemble's (params `ensembles`) is ensembles/<run>: its stage depends on the
+    whole of models/, so its output cannot lie inside it."""
+    return Path("ensembles" if ensemble else "models") / run
 
 
 # --- inside a trained run directory (models/<run>, or any folder `tweetgeo predict` is given)

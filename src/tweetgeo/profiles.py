@@ -58,7 +58,7 @@ def read_overlay(path: Path) -> dict[str, Any]:
 
 # dvc.yaml expands stages from these keys of params.yaml itself (`foreach: ${runs}`, `${item.dataset}`):
 # an overlay that changed them would run other stages than DVC tracks, so it may not.
-_REGISTRIES = ("datasets", "models", "runs")
+_REGISTRIES = ("datasets", "models", "runs", "ensembles")
 _TEMPLATED_RUN_KEYS = ("dataset", "model", "features")
 
 
@@ -69,10 +69,10 @@ def check_templated_keys(base: dict[str, Any], overlay: dict[str, Any], path: Pa
             if name not in (base.get(section) or {}):
                 raise ConfigError(f"{path}: {section}.{name}: unknown key (an overlay may change "
                                   f"entries of params.yaml, not add them)")
-            if section == "runs" and isinstance(entry, dict):
+            if section in ("runs", "ensembles") and isinstance(entry, dict):
                 for key in _TEMPLATED_RUN_KEYS:
                     if key in entry:
-                        raise ConfigError(f"{path}: runs.{name}.{key}: dvc.yaml expands stages from "
+                        raise ConfigError(f"{path}: {section}.{name}.{key}: dvc.yaml expands stages from "
                                           f"it; set it in params.yaml, not in a profile")
     if "datasets" in (overlay.get("encoder") or {}):
         raise ConfigError(f"{path}: encoder.datasets: dvc.yaml expands stages from it; "

@@ -48,8 +48,8 @@ def _digits(column: str) -> int:
     return 0 if column.endswith("_km") or "_km_" in column else 3
 
 
-def _summary(run: str) -> dict:
-    path = paths.train_summary(paths.model_dir(run))
+def _summary(params: Params, run: str) -> dict:
+    path = paths.train_summary(paths.model_dir(run, ensemble=run in params.ensembles))
     return read_json(path) if path.exists() else {}
 
 
@@ -58,7 +58,7 @@ def run_table(params: Params, runs: list[str], split: str, columns: list[str]) -
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for run in runs:
         result = read_details(run)
-        cfg, summary = params.runs[run], _summary(run)
+        cfg, summary = params.all_runs[run], _summary(params, run)
         cells = [_cell(result.get(split, {}).get(c), _digits(c)) for c in columns]
         lines.append("| " + " | ".join([
             f"[{run}](plots/{run}/)", cfg.dataset, cfg.model, cfg.labels, cfg.features, *cells,
@@ -83,7 +83,7 @@ def cv_table(params: Params, runs: list[str]) -> str:
             s = stats.get(column)
             digits = _digits(column)
             cells.append("–" if s is None else f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}")
-        lines.append("| " + " | ".join([run, params.runs[run].model, str(cv.get("folds", "–")), *cells]) + " |")
+        lines.append("| " + " | ".join([run, params.all_runs[run].model, str(cv.get("folds", "–")), *cells]) + " |")
     return "\n".join(lines) if len(lines) > 2 else "_No run has train.cv_folds set._"
 
 
@@ -272,11 +272,11 @@ def repeats_section(params: Params, geo: list[str], binary: list[str], held: str
 def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
     """Per geo data set: the error CDF of every run and, for runs with a confidence, coverage curves."""
     out, written = paths.comparison_dir(), []
-    for dataset in sorted({params.runs[r].dataset for r in runs}):
+    for dataset in sorted({params.all_runs[r].dataset for r in runs}):
         errors, curves = {}, {}
         for run in runs:
             table = _predictions(run, split)
-            if params.runs[run].dataset == dataset and table is not None and "error_km" in table:
+            if params.all_runs[run].dataset == dataset and table is not None and "error_km" in table:
                 errors[run] = table["error_km"].to_numpy()
                 if "confidence" in table:
                     curves[run] = coverage_curve(table["confidence"].to_numpy(), errors[run])
@@ -294,11 +294,11 @@ def comparison_plots(params: Params, runs: list[str], split: str) -> list[Path]:
 def precision_recall_comparison(params: Params, runs: list[str], split: str) -> list[Path]:
     """Per disaster data set: every run's precision–recall curve on the same rows."""
     written = []
-    for dataset in sorted({params.runs[r].dataset for r in runs}):
+    for dataset in sorted({params.all_runs[r].dataset for r in runs}):
         curves = {}
         for run in runs:
             table = _predictions(run, split)
-            if params.runs[run].dataset == dataset and table is not None and "probability" in table:
+            if params.all_runs[run].dataset == dataset and table is not None and "probability" in table:
                 curves[run] = (table["true_label"].to_numpy(), table["probability"].to_numpy(),
                                table["target"].to_numpy())
         if curves:
@@ -316,7 +316,7 @@ def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int =
         return "_No disaster run yet._"
     best = max(scored)[1]
     table = _predictions(best, split)
-    texts = pd.read_parquet(paths.clean(params.runs[best].dataset), columns=["id", "raw_text"])
+    texts = pd.read_parquet(paths.clean(params.all_runs[best].dataset), columns=["id", "raw_text"])
     table = table.merge(texts, on="id", how="left")
     kinds = {"true positive": (1, 1), "false positive": (0, 1), "false negative": (1, 0),
              "true negative": (0, 0)}
@@ -333,9 +333,9 @@ def outcome_samples(params: Params, runs: list[str], split: str, per_kind: int =
 
 def write_report(params: Params) -> None:
     """Build reports/README.md from the metrics, predictions and training summaries."""
-    runs = [r for r in params.runs if paths.details_file(r).exists()]
-    geo = [r for r in runs if params.runs[r].labels != "target"]
-    binary = [r for r in runs if params.runs[r].labels == "target"]
+    runs = [r for r in params.all_runs if paths.details_file(r).exists()]
+    geo = [r for r in runs if params.all_runs[r].labels != "target"]
+    binary = [r for r in runs if params.all_runs[r].labels == "target"]
     paths.comparison_dir().mkdir(parents=True, exist_ok=True)
     cdfs = comparison_plots(params, geo, "test")
     pr_curves = precision_recall_comparison(params, binary, "validation")

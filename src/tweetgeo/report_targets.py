@@ -159,7 +159,7 @@ def _ties(params: Params, target: str, runs: list[str], yardstick: str) -> Row |
 
 
 def _specs(params: Params, runs: list[str], dataset: str) -> dict[str, RunSpec]:
-    return {r: resolve_run(params, r) for r in runs if params.runs[r].dataset == dataset}
+    return {r: resolve_run(params, r) for r in runs if params.all_runs[r].dataset == dataset}
 
 
 def target_rows(params: Params, runs: list[str]) -> list[Row]:
@@ -261,7 +261,7 @@ def decision_levers(params: Params, runs: list[str]) -> list[str]:
     for run in runs:
         spec = resolve_run(params, run)
         if spec.task == "binary":
-            summary = paths.train_summary(paths.model_dir(run))
+            summary = paths.train_summary(spec.model_dir)
             facts = read_json(summary) if summary.exists() else {}
             half, tuned = facts.get("validation_f1_at_0.5"), facts.get("validation_f1_at_threshold")
             if half is not None and tuned is not None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SerializeAsAny, field_validator
 
+from tweetgeo import paths
 from tweetgeo.config import CleanConfig, ConfigError, Params, TrainConfig
 from tweetgeo.models import registry
 from tweetgeo.models.registry import Family, FamilyConfig
@@ -24,7 +26,7 @@ class RunSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str  # the run's key under `runs:`
+    name: str  # the run's key under `runs:` (or `ensembles:`)
     dataset: str
     task: Literal["binary", "geo"]  # binary: the disaster target; geo: labels and coordinates
     labels: Literal["kdtree", "p2c", "region", "target"]  # label scheme
@@ -48,16 +50,23 @@ class RunSpec(BaseModel):
         """The registered family that builds, trains, saves and loads this run's model."""
         return registry.get(self.options.family)
 
+    @property
+    def model_dir(self) -> Path:
+        """Where its trained model lives: models/<run>, or ensembles/<run> for an ensemble."""
+        return paths.model_dir(self.name, ensemble=bool(self.members))
+
     def stamp(self) -> str:
         """A hash of everything that shapes the trained model (a resume backup must match it)."""
         return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
 def resolve_run(params: Params, name: str) -> RunSpec:
-    """The RunSpec of `runs.<name>` (params are already validated, so this cannot fail on them)."""
-    if name not in params.runs:
-        raise ConfigError(f"unknown run {name!r} (known: {', '.join(params.runs)})")
-    run = params.runs[name]
+    """The RunSpec of `runs.<name>` or `ensembles.<name>` (params are already validated, so this
+    cannot fail on them)."""
+    known = params.all_runs
+    if name not in known:
+        raise ConfigError(f"unknown run {name!r} (known: {', '.join(known)})")
+    run = known[name]
     return RunSpec(name=name, dataset=run.dataset, task="binary" if run.labels == "target" else "geo",
                    labels=run.labels, features=run.features, model=run.model,
                    options=params.models[run.model], train=params.train_for(name),

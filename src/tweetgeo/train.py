@@ -171,7 +171,7 @@ def train_run(spec: RunSpec) -> Path:
     val = splits[VALIDATION].subset(splits[VALIDATION].labelled)
     points = label_points(spec)
     n_classes = n_labels(spec, points)
-    out = paths.model_dir(spec.name)
+    out = spec.model_dir
     started = time.perf_counter()
     callbacks = logging_callbacks(spec)  # (discards a backup made for other parameters)
     finished = _load_fitted(spec, n_classes)

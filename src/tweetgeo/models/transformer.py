@@ -145,7 +145,7 @@ def fine_tune(model: FineTunedEncoder, train_texts: list[str], train_labels: np.
         losses = [float(step(*batch)) for batch in _batches(train_ids, train_labels, batch_size, rng)]
         total = sum(float(val_loss(*b)) for b in _batches(val_ids, val_labels, PREDICT_BATCH, None))
         validation = total / max(len(val_ids), 1)
-        history.append({"epoch": epoch - 1, "loss": float(np.mean(losses)), "val_loss": validation})
+        history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_loss": validation})
         print(f"fine-tune epoch {epoch}/{epochs}: loss {history[-1]['loss']:.4f}, val_loss {validation:.4f} "
               f"({time.perf_counter() - started:.0f} s)")
         if validation < best:

@@ -1,9 +1,12 @@
 """An ensemble of runs: the mean of its member runs' class probabilities (issue 10's "ensembles").
 
-A run of this family lists other runs of the same data set and label scheme (`runs.<name>.members`).
-Training retrains each member from its own entry, on the rows of the ensemble's own splits, and
-saves it whole — card, model files, label points — under ``members/<i>-<run>/``: each member stays
-a run directory that ``tweetgeo predict`` can answer with alone. The ensemble's inputs are the raw
+An entry of params.yaml's `ensembles` lists runs of `runs` on the same data set and label scheme
+(`ensembles.<name>.members`). Its dvc.yaml stage (`ensemble@<name>`) runs after theirs: training
+takes each member's trained ``models/<run>/`` — checked to be the run its entry now describes — and
+copies it whole (card, model files, label points) into ``ensembles/<name>/members/<i>-<run>/``, so the
+ensemble folder is self-contained and each member stays a run directory that ``tweetgeo predict`` can
+answer with alone. Only where the ensemble's training rows are not the member's (a k-fold CV fold)
+is the member fitted again, on those rows. The ensemble's inputs are the raw
 texts (features ``members``): each member cleans, encodes and scores them exactly as it does on
 its own, so members of different feature kinds (TF-IDF, sentence encoder, GloVe RNN) combine.
 Averaging probabilities is two lines of numpy; scikit-learn's VotingClassifier cannot hold Keras
@@ -54,8 +57,41 @@ def _rows(split: SplitData, ids: np.ndarray) -> SplitData:
     return split.subset(np.isin(split.ids, ids))
 
 
+def trained_member(member: RunSpec, train_ids: np.ndarray) -> Path | None:
+    """The member's trained models/<run>/ when the ensemble trains on exactly its training rows
+    (None for other rows: a CV fold). A folder trained with other settings than the member's entry
+    now gives is an error naming it (DVC runs the member's train stage first; a hand-made
+    models/ may not have)."""
+    from tweetgeo.errors import ModelDirError
+    from tweetgeo.modelfiles import check_run
+    from tweetgeo.rundata import load_run_splits
+    from tweetgeo.schema import TRAIN
+
+    split = load_run_splits(member, member.train.max_train_rows)[TRAIN]
+    own = split.ids[split.labelled]
+    if len(own) != len(train_ids) or set(own) != set(train_ids):
+        return None
+    folder = member.model_dir
+    run = check_run(folder)
+    if run.card.spec.stamp() != member.stamp():
+        raise ModelDirError(f"{folder}: trained with other settings than runs.{member.name} gives now; "
+                            f"retrain it first (dvc repro train@{member.name})")
+    return folder
+
+
+def member_facts(folder: Path) -> dict:
+    """What an ensemble's summary says of a member: its size and training, from its train_summary."""
+    from tweetgeo import paths
+    from tweetgeo.io import read_json
+
+    summary = paths.train_summary(folder)
+    facts = read_json(summary) if summary.exists() else {}
+    keep = ("train_rows", "parameters", "best_epoch", "epochs_run")
+    return {"from": str(folder), **{k: facts[k] for k in keep if k in facts}}
+
+
 def fit_member(member: RunSpec, train_ids: np.ndarray, val_ids: np.ndarray, out: Path) -> dict:
-    """Train one member run on the ensemble's rows and save it as a run directory in `out`."""
+    """Train one member run on the ensemble's rows (a CV fold) and save it as a run directory in `out`."""
     from tweetgeo import runtime
     from tweetgeo.rundata import label_points, load_run_splits, n_labels
     from tweetgeo.schema import TRAIN, VALIDATION
@@ -88,8 +124,12 @@ class EnsembleFamily(Family):
         scratch = tempfile.TemporaryDirectory(prefix=f"tweetgeo-{spec.name}-")
         names, predictors, members = [], [], {}
         for i, member in enumerate(spec.members):
-            folder = Path(scratch.name) / f"{i}-{member.name}"
-            members[member.name] = fit_member(member, train.ids, val.ids, folder)
+            folder = trained_member(member, train.ids)
+            if folder is not None:
+                members[member.name] = member_facts(folder)
+            else:
+                folder = Path(scratch.name) / f"{i}-{member.name}"
+                members[member.name] = fit_member(member, train.ids, val.ids, folder)
             print(f"{spec.name}: member {i + 1}/{len(spec.members)} {member.name}: {members[member.name]}")
             names.append(member.name)
             predictors.append(Predictor(folder))
