@@ -43,6 +43,7 @@ import pandas as pd
 import tweetgeo  # noqa: F401  (quiet TensorFlow)
 from tweetgeo import paths
 from tweetgeo.config import Params, load_params
+from tweetgeo.rundata import SplitData
 from tweetgeo.runspec import RunSpec, resolve_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,12 +106,44 @@ class Corpus:
 
 
 def first_run(params: Params, family: str) -> RunSpec:
-    """The first run of params.yaml with this family, Yachay runs first."""
-    names = sorted(params.runs, key=lambda name: params.runs[name].dataset != "yachay")
-    for name in names:
-        if params.models[params.runs[name].model].family == family:
+    """The first run (or ensemble) of params.yaml with this family, Yachay runs first."""
+    runs = params.all_runs
+    for name in sorted(runs, key=lambda name: runs[name].dataset != "yachay"):
+        if params.models[runs[name].model].family == family:
             return resolve_run(params, name)
     raise LookupError(f"no run in params.yaml uses family {family!r}")
+
+
+# families timed through their own Family.fit (they featurise text their own way: n-gram bags read the
+# embed stage's TF-IDF vectorisers, the fine-tuned transformer reads raw text), not a bare Keras fit
+FIT_THROUGH_FAMILY = ("ngram_bag", "transformer")
+
+
+def split_of(texts: list[str], raw: list[str], n_labels: int, seed: int) -> SplitData:
+    """Real texts with random labels and coordinates, as a run's split."""
+    from tweetgeo.rundata import SplitData
+
+    rng = np.random.default_rng(seed)
+    latlon = np.column_stack([rng.uniform(-60, 70, len(texts)), rng.uniform(-180, 180, len(texts))])
+    return SplitData(np.array([str(i) for i in range(len(texts))], dtype=object), np.array(raw, dtype=object),
+                     np.array(texts, dtype=object), rng.integers(0, n_labels, len(texts)), latlon)
+
+
+def fit_through_family(params: Params, spec: RunSpec, corpus: Corpus, args) -> tuple[float, float, object, int]:
+    """Family.fit for `args.epochs` epochs on real tweets (the transformer on --encoder-rows of them,
+    it is slow), validation on a tenth as many; returns (rows/s wall, rows/s CPU, model, rows)."""
+    rows = args.encoder_rows if spec.features == "raw" else args.train_rows
+    texts = corpus.raw if spec.features == "raw" else list(corpus.clean)
+    n_labels = 2 if spec.task == "binary" else args.labels
+    held = max(1, rows // 10)
+    train = split_of(texts[:rows], corpus.raw[:rows], n_labels, 0)
+    val = split_of(texts[rows:rows + held] or texts[:held], corpus.raw[:held], n_labels, 1)
+    spec = spec.model_copy(update={"train": spec.train.model_copy(update={"epochs": args.epochs,
+                                                                          "patience": args.epochs})})
+    box = {}
+    wall, cpu = timed(lambda: box.setdefault("fit", spec.family.fit(spec, n_labels, train, val, [])))
+    epochs = int(box["fit"].summary.get("epochs_run", args.epochs))
+    return rows * epochs / wall, rows * epochs / max(cpu, 1e-9), box["fit"].model, rows
 
 
 def targets(model, n: int, n_labels: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -154,6 +187,15 @@ def train_table(params: Params, families: list[str], corpus: Corpus, vectors: np
         if family == "tfidf":
             models[family] = (spec, fit_tfidf(params, spec, corpus, args))
             continue
+        if family == "ensemble":
+            print(f"  {family:18s} ({spec.name}) trains nothing: it copies its members' trained runs")
+            continue
+        if family in FIT_THROUGH_FAMILY:
+            wall, cpu, model, rows = fit_through_family(params, spec, corpus, args)
+            print(f"  {family:18s} ours ({spec.name}: Family.fit on {rows} tweets, batch {spec.train.batch_size}; "
+                  f"validation included) {wall:8.0f}/s wall {cpu:8.0f}/CPU-s")
+            models[family] = (spec, model)
+            continue
         x = vectors if spec.features == "encoder" else corpus.clean[:args.train_rows]
         inputs = (VectorInputs(x.shape[1]) if spec.features == "encoder"
                   else TextInputs(corpus.vocabulary, corpus.length, corpus.matrix))
@@ -189,7 +231,7 @@ def fit_tfidf(params: Params, spec: RunSpec, corpus: Corpus, args):
 
 
 # --------------------------------------------------------------------------- prediction
-def predict_table(models: dict, raw: list[str], labels: int, encoder, encoder_rows: int) -> None:
+def predict_table(params: Params, models: dict, raw: list[str], labels: int, encoder, encoder_rows: int) -> None:
     """Save each model as a run directory and time Predictor.predict on real raw tweets."""
     from tweetgeo.modelcard import ModelCard, save_card
     from tweetgeo.predict import Predictor
@@ -197,26 +239,57 @@ def predict_table(models: dict, raw: list[str], labels: int, encoder, encoder_ro
     print("\n## Predict tweets/s through Predictor.predict (raw tweets: cleaning, model, decoding; "
           "after a warm-up call on the same tweets)")
     rng = np.random.default_rng(1)
+    points = pd.DataFrame({"label": range(labels), "lat": rng.uniform(-60, 70, labels),
+                           "lon": rng.uniform(-180, 180, labels), "name": [f"city{i}" for i in range(labels)]})
+    scratch = tempfile.TemporaryDirectory()
+    folders = {}
     for family, (spec, model) in models.items():
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder)
-            spec.family.save(model, out)
-            n_labels = 2 if spec.task == "binary" else labels
-            save_card(ModelCard(spec=spec, n_labels=n_labels), out)
-            pd.DataFrame({"label": range(n_labels), "lat": rng.uniform(-60, 70, n_labels),
-                          "lon": rng.uniform(-180, 180, n_labels), "name": [f"city{i}" for i in range(n_labels)]}
-                         ).to_csv(paths.model_label_points(out), index=False)
-            box = {}
-            load = timed(lambda: box.setdefault("p", Predictor(out)))  # noqa: B023
-            predictor = box["p"]
-            texts = raw
-            if spec.features == "encoder":
-                predictor._encoder = encoder  # the encoder is shared, loaded once for the whole run
-                texts = raw[:encoder_rows]  # the encoder is slow: fewer tweets
-            predictor.predict(texts)  # warm-up (tracing the shapes of this input)
-            seconds = timed(lambda: predictor.predict(texts))  # noqa: B023
-            print(f"  {family:18s} {spec.name:24s} {rate(len(texts), seconds)}  "
-                  f"({len(texts)} tweets; load {load[0]:.1f} s)")
+        out = folders[family] = Path(scratch.name) / family
+        out.mkdir()
+        spec.family.save(model, out)
+        n_labels = 2 if spec.task == "binary" else labels
+        save_card(ModelCard(spec=spec, n_labels=n_labels), out)
+        points.head(n_labels).to_csv(paths.model_label_points(out), index=False)
+    ensemble = ensemble_of(params, models, folders, Path(scratch.name) / "ensemble", points)
+    if ensemble:
+        models, folders = {**models, "ensemble": ensemble[0]}, {**folders, "ensemble": ensemble[1]}
+    for family, (spec, _model) in models.items():
+        box = {}
+        load = timed(lambda: box.setdefault("p", Predictor(folders[family])))  # noqa: B023
+        predictor = box["p"]
+        texts = raw
+        if spec.features == "encoder":
+            predictor._encoder = encoder  # the encoder is shared, loaded once for the whole run
+        if spec.features in ("encoder", "raw"):
+            texts = raw[:encoder_rows]  # a BERT forward pass per text is slow: fewer tweets
+        predictor.predict(texts)  # warm-up (tracing the shapes of this input)
+        seconds = timed(lambda: predictor.predict(texts))  # noqa: B023
+        print(f"  {family:18s} {spec.name:24s} {rate(len(texts), seconds)}  "
+              f"({len(texts)} tweets; load {load[0]:.1f} s)")
+    scratch.cleanup()
+
+
+def ensemble_of(params: Params, models: dict, folders: dict, out: Path, points: pd.DataFrame):
+    """The first ensemble of params.yaml, made of this benchmark's models of its members' families
+    (each family once): (spec, None) and its folder, or None when fewer than two were benchmarked."""
+    from tweetgeo.modelcard import ModelCard, save_card
+    from tweetgeo.models.families.ensemble import EnsembleModel
+    from tweetgeo.predict import Predictor
+
+    try:
+        spec = first_run(params, "ensemble")
+    except LookupError:
+        return None
+    families = list(dict.fromkeys(m.family.name for m in spec.members if m.family.name in folders))
+    if len(families) < 2:
+        return None
+    out.mkdir()
+    spec.family.save(EnsembleModel(families, [Predictor(folders[f]) for f in families]), out)
+    n_labels = 2 if spec.task == "binary" else len(points)
+    save_card(ModelCard(spec=spec, n_labels=n_labels), out)
+    points.head(n_labels).to_csv(paths.model_label_points(out), index=False)
+    print(f"  (ensemble: the mean of this benchmark's {' + '.join(families)} models)")
+    return (spec, None), out
 
 
 # --------------------------------------------------------------------------- encoder
@@ -283,11 +356,17 @@ def main() -> None:
     print(f"# tweetgeo throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}; TensorFlow device: {runtime.device_name()}")
     start = time.perf_counter()
-    corpus = Corpus(params, yachay_texts(max(args.train_rows, args.encoder_rows)))
+    corpus = Corpus(params, yachay_texts(max(args.train_rows, args.encoder_rows) * 11 // 10 + 1))
+    workdir = tempfile.TemporaryDirectory()  # the n-gram bags read the embed stage's vectorisers from here
+    from tweetgeo.models.tfidf import fit_vectorizers, save_vectorizers
+
+    os.chdir(workdir.name)
+    save_vectorizers(fit_vectorizers(corpus.clean[:args.train_rows], params.embeddings.tfidf),
+                     paths.features_dir("yachay", "tfidf"))
     encoder = SentenceEncoder(params.encoder.max_tokens)
     vectors = encoder.encode(corpus.raw[:args.train_rows]) if "encoder_regression" in families else None
     models = train_table(params, families, corpus, vectors, args)
-    predict_table(models, yachay_texts(args.predict_rows, skip=3), args.labels, encoder, args.encoder_rows)
+    predict_table(params, models, yachay_texts(args.predict_rows, skip=3), args.labels, encoder, args.encoder_rows)
     encoder_table(encoder, corpus.raw[:args.encoder_rows])
     print(f"\nbenchmark wall time {time.perf_counter() - start:.0f} s")
 
