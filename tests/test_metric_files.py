@@ -89,7 +89,8 @@ def test_dvc_yaml_declares_only_headline_metrics() -> None:
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     declared = {name: [next(iter(m)) if isinstance(m, dict) else m for m in stage.get("do", stage).get("metrics", [])]
                 for name, stage in stages.items()}
-    assert {name: m for name, m in declared.items() if m} == {"evaluate": [str(paths.metrics_file("${key}"))]}
+    headline = [str(paths.metrics_file("${key}"))]
+    assert {name: m for name, m in declared.items() if m} == {"evaluate": headline, "evaluate_ensemble": headline}
     outs = stages["prepare"]["do"]["outs"]
     assert {str(paths.quality_report("${key}")): {"cache": False}} in outs  # data quality: a plain git-tracked out
     assert {str(paths.details_file("${key}")): {"cache": False}} in stages["evaluate"]["do"]["outs"]

@@ -80,7 +80,8 @@ def _geo_table(n: int, rng: np.random.Generator) -> pd.DataFrame:
 def test_geo_figures_coverage_curves_and_offline_map(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     table = _geo_table(300, rng)
-    predictor = SimpleNamespace(points=pd.DataFrame({"name": [f"City <{k}> & co" for k in range(6)]}))
+    predictor = SimpleNamespace(points=pd.DataFrame({"name": [f"City <{k}> & co" for k in range(6)]}),
+                                model_dir=Path("models/geo-run"))  # where history.csv is written below
     with chdir(tmp_path):
         history = paths.history(paths.model_dir("geo-run"))
         history.parent.mkdir(parents=True)
