@@ -70,10 +70,10 @@ def main() -> None:
     chosen = greedy(truth, probs, args.max_members)
     mean = np.mean([probs[r] for r in chosen], axis=0)
     print(f"greedy on all validation rows: {' + '.join(chosen)} → F1 {f1_at_best(truth, mean):.3f} (optimistic)")
-    for name, members in params.ensembles.items():
-        if params.ensembles[name].dataset == args.dataset:
-            fixed = np.mean([probs[m] for m in members.members], axis=0)
-            print(f"{name} (params.yaml): {' + '.join(members.members)} → F1 {f1_at_best(truth, fixed):.3f} (optimistic)")
+    for name, entry in params.ensembles.items():
+        if entry.dataset == args.dataset:
+            fixed = f1_at_best(truth, np.mean([probs[m] for m in entry.members], axis=0))
+            print(f"{name} (params.yaml): {' + '.join(entry.members)} → F1 {fixed:.3f} (optimistic)")
     held, single = [], []
     for fit, score in StratifiedKFold(5, shuffle=True, random_state=params.seed).split(truth, truth):
         picked = greedy(truth[fit], {r: p[fit] for r, p in probs.items()}, args.max_members)
