@@ -137,7 +137,7 @@ def fit_through_family(params: Params, spec: RunSpec, corpus: Corpus, args) -> t
     n_labels = 2 if spec.task == "binary" else args.labels
     held = max(1, rows // 10)
     train = split_of(texts[:rows], corpus.raw[:rows], n_labels, 0)
-    val = split_of(texts[rows:rows + held] or texts[:held], corpus.raw[:held], n_labels, 1)
+    val = split_of(texts[rows:rows + held], corpus.raw[rows:rows + held], n_labels, 1)  # Corpus holds 11/10 of the rows
     spec = spec.model_copy(update={"train": spec.train.model_copy(update={"epochs": args.epochs,
                                                                           "patience": args.epochs})})
     box = {}
@@ -250,7 +250,7 @@ def predict_table(params: Params, models: dict, raw: list[str], labels: int, enc
         n_labels = 2 if spec.task == "binary" else labels
         save_card(ModelCard(spec=spec, n_labels=n_labels), out)
         points.head(n_labels).to_csv(paths.model_label_points(out), index=False)
-    ensemble = ensemble_of(params, models, folders, Path(scratch.name) / "ensemble", points)
+    ensemble = ensemble_of(params, folders, Path(scratch.name) / "ensemble", points)
     if ensemble:
         models, folders = {**models, "ensemble": ensemble[0]}, {**folders, "ensemble": ensemble[1]}
     for family, (spec, _model) in models.items():
@@ -269,7 +269,7 @@ def predict_table(params: Params, models: dict, raw: list[str], labels: int, enc
     scratch.cleanup()
 
 
-def ensemble_of(params: Params, models: dict, folders: dict, out: Path, points: pd.DataFrame):
+def ensemble_of(params: Params, folders: dict, out: Path, points: pd.DataFrame):
     """The first ensemble of params.yaml, made of this benchmark's models of its members' families
     (each family once): (spec, None) and its folder, or None when fewer than two were benchmarked."""
     from tweetgeo.modelcard import ModelCard, save_card
