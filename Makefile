@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install repro test test-fast lint bench bench-predict plots clean-venv
+.PHONY: install repro test test-fast lint bench bench-predict bench-noop plots clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 # `tweetgeo predict` end to end on 30,000 tweets per run kind (benchmarks/RESULTS.md)
 bench-predict: $(STAMP)
 	$(BIN)/python benchmarks/predict_command.py
+
+# what a no-op `dvc repro` costs per stage: scratch projects of 10-80 stages, and this one
+bench-noop: $(STAMP)
+	$(BIN)/python benchmarks/noop_repro.py
 
 # every declared plot on one offline page, grouped by data set then run, headline figures first:
 # reports/dvc_plots/index.html (DVC resolves the plots and copies the images, tweetgeo.plots_page lays

@@ -26,3 +26,13 @@ def test_throughput_benchmark_prints_each_family() -> None:
         assert re.search(rf"^  {family} .*({line})", training, re.M), (family, training)
         assert re.search(rf"^  {family} +\S+ +\d+/s wall", predict, re.M), (family, predict)
     assert "now vs before" in predict  # the encoder table
+
+
+def test_noop_repro_benchmark_times_scratch_projects() -> None:
+    proc = subprocess.run([sys.executable, "benchmarks/noop_repro.py", "--stages", "2", "4", "--deps", "1",
+                           "--rounds", "1", "--scratch-only"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = re.findall(r"^  scratch: +(\d+) stages x +1 deps +([\d.]+) s", proc.stdout, re.M)
+    assert [int(n) for n, _ in lines] == [2, 4], proc.stdout
+    assert all(float(s) > 0 for _, s in lines)

@@ -1,0 +1,110 @@
+"""What a no-op `dvc repro` costs per stage (issue 11: target ≤ 3 s), in scratch DVC projects.
+
+Builds throw-away git + DVC projects under a temporary directory with N trivial `foreach` stages
+(each: a params.yaml entry, D small files as dependencies, one output), runs `dvc repro` once to
+build them, then times no-op `dvc repro` R times and prints the median. The same is timed in this
+repository (its real pipeline) for comparison, only when `dvc status` says it is up to date.
+Nothing here runs a model; all timings come from one run on one machine, so compare them with
+each other, not with other machines. Usage:
+
+    python benchmarks/noop_repro.py [--stages 10 40 80] [--deps 1 30] [--rounds 3] [--scratch-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DVC = str(Path(sys.executable).with_name("dvc"))
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x.invalid",
+       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x.invalid"}
+
+
+def sh(cmd: list[str], cwd: Path) -> None:
+    subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True, text=True)
+
+
+def scratch_project(where: Path, stages: int, deps: int) -> Path:
+    """A git + DVC project with `stages` foreach stages of `deps` dependencies each."""
+    where.mkdir(parents=True)
+    sh(["git", "init", "-q"], where)
+    sh([DVC, "init", "-q"], where)
+    (where / "src").mkdir()
+    for i in range(deps):
+        (where / "src" / f"m{i}.py").write_text(f"X = {i}\n")
+    items = "\n".join(f"  s{i}: {{size: {i}}}" for i in range(stages))
+    (where / "params.yaml").write_text(f"seed: 1\nitems:\n{items}\n")
+    dep_lines = "\n".join(f"        - src/m{i}.py" for i in range(deps))
+    (where / "dvc.yaml").write_text(
+        "stages:\n  work:\n    foreach: ${items}\n    do:\n"
+        "      cmd: python -c \"open('out/${key}.txt', 'w').write('${item.size}')\"\n"
+        f"      deps:\n{dep_lines}\n      params:\n        - seed\n        - items.${{key}}\n"
+        "      outs:\n        - out/${key}.txt\n")
+    (where / "out").mkdir()
+    (where / "out" / ".gitkeep").write_text("")
+    sh([DVC, "repro", "-q"], where)
+    sh(["git", "add", "-A"], where)
+    sh(["git", "commit", "-qm", "scratch"], where)
+    return where
+
+
+def noop_seconds(project: Path, rounds: int) -> float:
+    """Median wall seconds of a no-op `dvc repro` (after one untimed warm-up)."""
+    subprocess.run([DVC, "repro", "-q"], cwd=project, env=ENV, check=True, capture_output=True)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([DVC, "repro", "-q"], cwd=project, env=ENV, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def stage_count(project: Path) -> int:
+    out = subprocess.run([DVC, "stage", "list", "--name-only"], cwd=project, env=ENV, check=True,
+                         capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stages", type=int, nargs="+", default=[10, 40, 80])
+    parser.add_argument("--deps", type=int, nargs="+", default=[1, 30])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scratch-only", action="store_true", help="do not time this repository")
+    args = parser.parse_args()
+    version = subprocess.run([DVC, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"# no-op dvc repro, DVC {version}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}; median of {args.rounds}")
+    tmp = Path(tempfile.mkdtemp(prefix="noop-repro-"))
+    try:
+        rows = []
+        for stages in args.stages:
+            for deps in args.deps:
+                project = scratch_project(tmp / f"s{stages}-d{deps}", stages, deps)
+                seconds = noop_seconds(project, args.rounds)
+                rows.append((stages, seconds))
+                print(f"  scratch: {stages:>3} stages x {deps:>2} deps  {seconds:5.2f} s  "
+                      f"({1000 * seconds / stages:4.0f} ms per stage)", flush=True)
+        if args.scratch_only:
+            return
+        n = stage_count(ROOT)
+        if subprocess.run([DVC, "status", "-q"], cwd=ROOT, env=ENV).returncode != 0:
+            print(f"  this repository: {n} stages, not up to date (`dvc status`): not timed, since "
+                  "`dvc repro` would run stages")
+            return
+        seconds = noop_seconds(ROOT, args.rounds)
+        print(f"  this repository: {n} stages  {seconds:5.2f} s  ({1000 * seconds / n:4.0f} ms per stage)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
