@@ -133,3 +133,45 @@ def test_deps_list_every_library_file_a_stage_runs():
         if lacking:
             missing[name] = lacking
     assert not missing, f"dvc.yaml deps miss library files their stage runs: {missing}"
+
+
+# A params.yaml value per section that resolve_run could read into a run's spec (which the model
+# card keeps, and `tweetgeo predict` and the ensembles' stale-member check use), with a new value.
+SPEC_SOURCES = [("seed", 7), ("clean.lowercase", False), ("datasets.disaster.clean.urls", "keep"),
+                ("evaluate.decoding_top_k", 7), ("evaluate.bootstrap", 7), ("encoder.max_tokens", 32),
+                ("encoder.batch_size", 7), ("train.epochs", 3), ("train_presets.tweets.epochs", 3),
+                ("models.bigru.cell", "lstm"), ("labels.kdtree.bucket_size", 7),
+                ("embeddings.word2vec.epochs", 3), ("levers.datasets", ["disaster"])]
+
+
+def _param_declared(key: str, declared: list[str], item: dict[str, str]) -> bool:
+    """Whether a stage's params entries (with ${key}/${item.*} filled in) include `key`."""
+    for entry in declared:
+        name = entry.replace("${key}", item["key"]).replace("${item.dataset}", item["dataset"])
+        name = name.replace("${item.model}", item["model"])
+        if key == name or key.startswith(name + "."):
+            return True
+    return False
+
+
+def test_train_and_ensemble_stages_depend_on_every_param_their_spec_holds():
+    """A value that changes a run's spec must re-run its train stage; else its card (and predict)
+    keep the old value, and `dvc exp run -S` of it changes nothing (evaluate.decoding_top_k once)."""
+    from tweetgeo.config import parse_params
+    from tweetgeo.runspec import resolve_run
+
+    shipped = yaml.safe_load((ROOT / "params.yaml").read_text())
+    stages = {"train": ("disaster-bigru", "runs"), "ensemble": ("disaster-ensemble", "ensembles")}
+    for stage, (run, section) in stages.items():
+        entry = shipped[section][run]
+        item = {"key": run, "dataset": entry["dataset"], "model": entry["model"]}
+        before = resolve_run(parse_params(shipped), run).stamp()
+        for key, value in SPEC_SOURCES:
+            changed = yaml.safe_load((ROOT / "params.yaml").read_text())
+            *parents, last = key.split(".")
+            node = changed
+            for part in parents:
+                node = node[part]
+            node[last] = value
+            if resolve_run(parse_params(changed), run).stamp() != before:
+                assert _param_declared(key, _stage(stage)["params"], item), (stage, key)
