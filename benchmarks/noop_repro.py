@@ -58,11 +58,11 @@ def scratch_project(where: Path, stages: int, deps: int) -> Path:
 
 def noop_seconds(project: Path, rounds: int) -> float:
     """Median wall seconds of a no-op `dvc repro` (after one untimed warm-up)."""
-    subprocess.run([DVC, "repro", "-q"], cwd=project, env=ENV, check=True, capture_output=True)
+    sh([DVC, "repro", "-q"], project)
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        subprocess.run([DVC, "repro", "-q"], cwd=project, env=ENV, check=True, capture_output=True)
+        sh([DVC, "repro", "-q"], project)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -85,12 +85,10 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; median of {args.rounds}")
     tmp = Path(tempfile.mkdtemp(prefix="noop-repro-"))
     try:
-        rows = []
         for stages in args.stages:
             for deps in args.deps:
                 project = scratch_project(tmp / f"s{stages}-d{deps}", stages, deps)
                 seconds = noop_seconds(project, args.rounds)
-                rows.append((stages, seconds))
                 print(f"  scratch: {stages:>3} stages x {deps:>2} deps  {seconds:5.2f} s  "
                       f"({1000 * seconds / stages:4.0f} ms per stage)", flush=True)
         if args.scratch_only:

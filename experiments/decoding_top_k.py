@@ -36,7 +36,7 @@ def main() -> None:
         if not predictor.labelled_geo:
             raise SystemExit(f"{run}: not a geo run with labels")
         val = load_run_splits(spec)["validation"]
-        probs = predictor.scores(predictor.model_inputs(val.raw_texts.tolist()))["label"]
+        probs = predictor.scores(val.inputs)["label"]  # inputs as evaluate gives them (cleaned once)
         points = predictor.points[["lat", "lon"]].to_numpy(dtype="float64")
         distances = label_distances(points)
         print(f"{run}: {len(val)} validation rows, {probs.shape[1]} labels "
