@@ -93,7 +93,7 @@ def build_standins(folder: Path) -> None:
                            "name": [f"region {r}" for r in regions]})
     clean = TextCleaner(params.clean_for("yachay")).clean_many([r["text"] for r in rows])
     counts = Counter(word for text in clean for word in text.split())
-    vocabulary = [w for w, _ in counts.most_common(params.embeddings.vocab.max_size)]
+    vocabulary = [w for w, _ in counts.most_common(params.embeddings_for("yachay").vocab.max_size)]
     rng = np.random.default_rng(0)
     for kind, run in STANDINS.items():
         spec = resolve_run(params, run)
@@ -101,10 +101,10 @@ def build_standins(folder: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         n_labels = 2 if spec.task == "binary" else len(regions)
         if kind == "yachay-tfidf":
-            model = TfidfLinear(spec.options.C, fit_vectorizers(clean, params.embeddings.tfidf),
+            model = TfidfLinear(spec.options.C, fit_vectorizers(clean, params.embeddings_for("yachay").tfidf),
                                 seed=spec.seed).fit(clean, y)
         else:
-            matrix = rng.normal(size=(len(vocabulary) + 2, params.embeddings.word2vec.vector_size))
+            matrix = rng.normal(size=(len(vocabulary) + 2, params.embeddings_for("yachay").word2vec.vector_size))
             inputs = TextInputs(vocabulary, 25, matrix.astype("float32"))
             model = build_model(spec.options, inputs, Head(spec.task, n_labels), spec.train)
         spec.family.save(model, out)

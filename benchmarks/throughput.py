@@ -96,12 +96,12 @@ class Corpus:
 
         self.raw = raw
         self.clean = np.array(TextCleaner(params.clean_for("yachay")).clean_many(raw), dtype=object)
-        vocab_cfg = params.embeddings.vocab
+        vocab_cfg = params.embeddings_for("yachay").vocab
         counts = Counter(word for text in self.clean for word in text.split())
         self.vocabulary = [w for w, c in counts.most_common(vocab_cfg.max_size) if c >= vocab_cfg.min_count]
         lengths = [len(text.split()) for text in self.clean]
         self.length = int(min(vocab_cfg.max_len_cap, max(1, np.quantile(lengths, vocab_cfg.max_len_quantile))))
-        dim = params.embeddings.word2vec.vector_size
+        dim = params.embeddings_for("yachay").word2vec.vector_size
         self.matrix = np.random.default_rng(0).normal(size=(len(self.vocabulary) + 2, dim)).astype("float32")
 
 
@@ -222,7 +222,7 @@ def fit_tfidf(params: Params, spec: RunSpec, corpus: Corpus, args):
     box = {}
 
     def fit() -> None:
-        box["model"] = TfidfLinear(spec.options.C, fit_vectorizers(x, params.embeddings.tfidf),
+        box["model"] = TfidfLinear(spec.options.C, fit_vectorizers(x, params.embeddings_for("yachay").tfidf),
                                    seed=spec.seed).fit(x, y)
 
     seconds = timed(fit)
@@ -361,7 +361,7 @@ def main() -> None:
     from tweetgeo.models.tfidf import fit_vectorizers, save_vectorizers
 
     os.chdir(workdir.name)
-    save_vectorizers(fit_vectorizers(corpus.clean[:args.train_rows], params.embeddings.tfidf),
+    save_vectorizers(fit_vectorizers(corpus.clean[:args.train_rows], params.embeddings_for("yachay").tfidf),
                      paths.features_dir("yachay", "tfidf"))
     encoder = SentenceEncoder(params.encoder.max_tokens)
     vectors = encoder.encode(corpus.raw[:args.train_rows]) if "encoder_regression" in families else None

@@ -28,7 +28,7 @@ def keyword_lever(params, frame: pd.DataFrame) -> dict[str, float]:
     parts = [frame[(frame[schema.SPLIT] == s) & frame[schema.TARGET].notna()] for s in ("train", "validation")]
     texts = [[f"kw_{keyword.get(i, '')} {t}"
               for i, t in zip(p[schema.ID], cleaner.clean_many(p[schema.RAW_TEXT].tolist()))] for p in parts]
-    return score_binary(params, texts[0], parts[0][schema.TARGET].astype(int).to_numpy(),
+    return score_binary(params, "disaster", texts[0], parts[0][schema.TARGET].astype(int).to_numpy(),
                         texts[1], parts[1][schema.TARGET].astype(int).to_numpy())
 
 

@@ -81,6 +81,22 @@ def test_overrides_resolve(raw):
     assert params.clean_for("disaster").urls == raw["clean"]["urls"]  # not overridden: the section's
 
 
+def test_dataset_embeddings_override_merges_per_section(raw):
+    data = copy.deepcopy(raw)
+    data["datasets"]["geotext"]["embeddings"] = {"tfidf": {"max_features": 1234}, "oov": "random"}
+    params = parse_params(data)
+    tfidf = params.embeddings_for("geotext").tfidf
+    assert tfidf.max_features == 1234 and tfidf.word_ngrams == params.embeddings.tfidf.word_ngrams
+    assert params.embeddings_for("geotext").oov == "random"
+    assert params.embeddings_for("disaster").tfidf == params.embeddings.tfidf  # not overridden: the section's
+    data["datasets"]["geotext"]["embeddings"] = {"tfidf": {"max_featurez": 10}}
+    with pytest.raises(ConfigError, match="max_featurez"):
+        parse_params(data)
+    data["datasets"]["geotext"]["embeddings"] = {"tfidff": {}}
+    with pytest.raises(ConfigError, match="tfidff"):
+        parse_params(data)
+
+
 def test_missing_file_is_clear(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_params(tmp_path / "params.yaml")

@@ -29,7 +29,7 @@ def test_paths_agree():
     assert str(paths.clean(key)) in _paths(_stage("clean")["outs"])
     assert str(paths.eda_dir(key)) in _paths(_stage("clean")["outs"])
     assert str(paths.labels_dir(key)) in _paths(_stage("labels")["outs"])
-    for kind in ("word2vec", "glove", "tfidf"):
+    for kind in ("word2vec", "glove", "tfidf", "raw"):
         assert str(paths.features_dir(key, kind)) in _paths(_stage("embed")["outs"])
     assert str(paths.features_dir("${item}", "encoder")) in _paths(_stage("encode")["outs"])
     assert str(paths.model_dir(run)) in _paths(_stage("train")["outs"])
@@ -41,6 +41,22 @@ def test_paths_agree():
     assert str(paths.report_file()) in _paths(_stage("report")["outs"])
     assert str(paths.model_dir(run, ensemble=True)) in _paths(_stage("ensemble")["outs"])
     assert str(paths.model_dir(run, ensemble=True)) in _paths(_stage("evaluate_ensemble")["deps"])
+
+
+def test_a_run_depends_on_its_own_feature_kind_only():
+    """train and evaluate read `data/features/<dataset>/<features>`: a TF-IDF change leaves the
+    word2vec runs alone. Every kind a run can name (but an ensemble's `members`) is some stage's output."""
+    from tweetgeo.models.registry import FEATURE_KINDS
+
+    own = str(paths.features_dir("${item.dataset}", "${item.features}"))
+    for name in ("train", "evaluate"):
+        deps = _paths(_stage(name)["deps"])
+        assert own in deps and not {d for d in deps if d.startswith("data/features") and d != own}, name
+    outs = _paths(_stage("embed")["outs"]) | {p.replace("${item}", "${key}") for p in _paths(_stage("encode")["outs"])}
+    for kind in set(FEATURE_KINDS) - {"members"}:
+        assert str(paths.features_dir("${key}", kind)) in outs, kind
+    for name in ("ensemble", "evaluate_ensemble"):  # members read several kinds
+        assert "data/features/${item.dataset}" in _paths(_stage(name)["deps"])
 
 
 def test_an_ensemble_runs_after_every_trained_run():

@@ -160,6 +160,7 @@ def test_embed_stage_uses_train_splits_only(tmp_path: Path) -> None:
     coverage = json.loads((reports / "own-glove.json").read_text())
     assert coverage["words_found"] == 4 and coverage["token_coverage"] == 1.0
     assert json.loads((reports / "own-word2vec.json").read_text())["words_missed"] == 0
+    assert json.loads((out / "raw" / "source.json").read_text())["features"] == "raw"  # what `raw` runs depend on
     assert not list(out.glob("**/.*")) and not list(reports.glob(".*"))  # no temporary files left
 
 

@@ -43,6 +43,10 @@ def test_disaster_run_writes_its_model_card_and_figures(tmp_path: Path) -> None:
         figures = {p.name for p in paths.plots_dir("tiny-tfidf").iterdir()}
         assert all(_png(paths.plots_dir("tiny-tfidf") / name) for name in figures)
         assert not paths.web_map("tiny-tfidf").exists()  # maps are for geo runs
+        log = sorted(p.name for p in paths.training_log_dir("tiny-tfidf").iterdir())
+        note = (paths.training_log_dir("tiny-tfidf") / "README.md").read_text(encoding="utf-8")
+    assert log == ["README.md"]  # no per-epoch curves: a note, never an empty folder git would drop
+    assert "no per-epoch curves" in note and "tfidf" in note
     assert figures == {"precision_recall.png", "calibration.png", "confusion_matrix.png"}
     assert card.startswith("# Model card: tiny-tfidf\n")
     for heading in ("## Data it saw", "## Measured error", "## Intended use", "## Misuse to avoid"):

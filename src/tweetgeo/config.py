@@ -71,6 +71,7 @@ class DatasetConfig(Strict):
     clean: dict[str, Any] = {}  # overrides of the `clean` section for this data set
     label_schemes: list[Literal["kdtree", "p2c", "region", "target"]] = []
     labels: dict[str, dict[str, Any]] = {}  # overrides of the `labels` section, e.g. {kdtree: {bucket_size: 50}}
+    embeddings: dict[str, Any] = {}  # overrides of the `embeddings` section, e.g. {tfidf: {max_features: 200000}}
     word2vec_corpus: list[str] = []  # extra data sets whose TRAIN text also trains word2vec
 
     @model_validator(mode="after")
@@ -248,6 +249,7 @@ class Params(Strict):
         for name, ds in self.datasets.items():
             CleanConfig(**{**self.clean.model_dump(), **ds.clean})  # overrides must be valid keys
             self.labels_for(name)
+            self.embeddings_for(name)
             for other in ds.word2vec_corpus:
                 if other not in self.datasets:
                     raise ValueError(f"datasets.{name}.word2vec_corpus: unknown data set {other!r}")
@@ -332,6 +334,14 @@ class Params(Strict):
         for scheme, values in self.datasets[dataset].labels.items():
             merged[scheme] = {**merged.get(scheme, {}), **values}
         return LabelsConfig(**merged)
+
+    def embeddings_for(self, dataset: str) -> EmbeddingsConfig:
+        """The feature options of one data set (section defaults + its overrides, merged per sub-section)."""
+        merged = self.embeddings.model_dump()
+        for key, value in self.datasets[dataset].embeddings.items():
+            merged[key] = {**merged[key], **value} if isinstance(merged.get(key), dict) and isinstance(value, dict) \
+                else value
+        return EmbeddingsConfig(**merged)
 
     def train_for(self, run: str) -> TrainConfig:
         """The training options of one run: section defaults ← its preset ← its own overrides."""

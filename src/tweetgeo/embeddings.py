@@ -226,7 +226,7 @@ def run_embed_stage(params: Params, dataset: str, clean_frames: dict[str, pd.Dat
     Writes out_dir/<kind>/{vocab.txt, meta.json, <kind>.npy} for kind word2vec and glove, and
     report_dir/<dataset>-<kind>.json (coverage).
     """
-    cfg = params.embeddings
+    cfg = params.embeddings_for(dataset)
     texts = _train_texts(clean_frames[dataset], dataset)
     vocabulary = build_vocabulary(texts, cfg.vocab)
     length = sequence_length(texts, cfg.vocab)
@@ -248,6 +248,15 @@ def run_embed_stage(params: Params, dataset: str, clean_frames: dict[str, pd.Dat
         _write_features(Path(out_dir) / kind, vocabulary, matrix, meta)
         write_json(coverage, Path(report_dir) / f"{dataset}-{kind}.json")
     _write_tfidf(Path(out_dir) / "tfidf", texts, cfg.tfidf)
+    write_raw_note(Path(out_dir) / "raw", dataset)
+
+
+def write_raw_note(folder: Path, dataset: str) -> None:
+    """features/<dataset>/raw: what runs with features `raw` read, so their stages can depend on a
+    folder of their own kind (every other kind's folder holds its fitted features)."""
+    write_json({"features": "raw", "reads": f"{schema.RAW_TEXT} column of the clean stage's {dataset} table",
+                "fitted": "nothing: the model tokenises the raw text with its own word pieces"},
+               Path(folder) / "source.json")
 
 
 def _write_tfidf(folder: Path, texts: Sequence[str], cfg: TfidfFeaturesConfig) -> None:

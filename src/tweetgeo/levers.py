@@ -31,16 +31,16 @@ VARIANTS: dict[str, dict] = {
 CHOSEN = "this data set's choice (params.yaml)"
 
 
-def _yardstick(params: Params, train: list[str], labels: np.ndarray) -> TfidfLinear:
+def _yardstick(params: Params, dataset: str, train: list[str], labels: np.ndarray) -> TfidfLinear:
     """The pipeline's yardstick as params.yaml sets it: the embed stage's TF-IDF features, C = 1."""
-    features = fit_vectorizers(train, params.embeddings.tfidf)
+    features = fit_vectorizers(train, params.embeddings_for(dataset).tfidf)
     return TfidfLinear(1.0, features, seed=params.seed).fit(train, labels)
 
 
-def score_binary(params: Params, train: list[str], y_train: np.ndarray,
+def score_binary(params: Params, dataset: str, train: list[str], y_train: np.ndarray,
                  val: list[str], y_val: np.ndarray) -> dict[str, float]:
     """Validation F1 at 0.5, and at the F1-best threshold on the same rows (optimistic)."""
-    prob = _yardstick(params, train, y_train).predict_proba(val)[:, 1]
+    prob = _yardstick(params, dataset, train, y_train).predict_proba(val)[:, 1]
     return {"f1": classification_metrics(y_val, prob >= 0.5)["f1"],
             "f1_best_threshold": classification_metrics(y_val, prob >= f1_threshold(y_val, prob))["f1"]}
 
@@ -49,7 +49,7 @@ def score_geo(params: Params, dataset: str, train: list[str], latlon_t: np.ndarr
               val: list[str], latlon_v: np.ndarray) -> dict[str, float]:
     """Validation Acc@161 and median km of the yardstick on the data set's k-d tree labels."""
     kd = KdTreeLabels.fit(latlon_t, params.labels_for(dataset).kdtree.bucket_size)
-    model = _yardstick(params, train, kd.assign(latlon_t))
+    model = _yardstick(params, dataset, train, kd.assign(latlon_t))
     pred = kd.points[["lat", "lon"]].to_numpy()[model.predict(val)]
     km = haversine_km(latlon_v[:, 0], latlon_v[:, 1], pred[:, 0], pred[:, 1])
     return {"acc_at_161": float(np.mean(km <= ACC_KM)), "median_km": float(np.median(km))}
@@ -84,7 +84,7 @@ def measure(params: Params, dataset: str, frame: pd.DataFrame) -> dict:
         xt = cleaner.clean_many(train[schema.RAW_TEXT].tolist())
         xv = cleaner.clean_many(val[schema.RAW_TEXT].tolist())
         if task == "disaster":
-            metrics = score_binary(params, xt, train[schema.TARGET].astype(int).to_numpy(),
+            metrics = score_binary(params, dataset, xt, train[schema.TARGET].astype(int).to_numpy(),
                                    xv, val[schema.TARGET].astype(int).to_numpy())
         else:
             metrics = score_geo(params, dataset, xt, train[["lat", "lon"]].to_numpy(),

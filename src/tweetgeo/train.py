@@ -51,6 +51,7 @@ def logging_callbacks(spec: RunSpec) -> list[keras.callbacks.Callback]:
 
 
 EPOCH_LOG = "epochs.csv"  # one row per finished epoch, across interruptions
+NO_CURVES_NOTE = "README.md"  # written into the training-log folder of a family that logs no epochs
 
 
 def _fresh_backup(spec: RunSpec, backup: Path) -> None:
@@ -148,6 +149,17 @@ def decision_threshold(spec: RunSpec, model, val: SplitData) -> tuple[float, dic
     return threshold, {"threshold": round(threshold, 6), "threshold_rule": str(chosen), **f1}
 
 
+def _note_without_curves(spec: RunSpec) -> None:
+    """A family that logged no per-epoch curves gets a note in its training-log folder instead, so
+    the folder is never empty (git keeps no empty folder: a fresh clone would miss the output)."""
+    folder = paths.training_log_dir(spec.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not any(path.name != NO_CURVES_NOTE for path in folder.iterdir()):
+        (folder / NO_CURVES_NOTE).write_text(
+            f"# {spec.name}: no per-epoch curves\n\nFamily `{spec.family.name}` logged no epochs here "
+            f"(its fit summary: `{paths.train_summary(spec.model_dir)}`).\n", encoding="utf-8")
+
+
 def save_model(spec: RunSpec, model, points: pd.DataFrame, n_classes: int, out: Path,
                threshold: float = 0.5) -> None:
     """Old card.json removed FIRST, then model file(s), label points, and card.json LAST: a
@@ -189,6 +201,7 @@ def train_run(spec: RunSpec) -> Path:
     # dvclive's last-epoch summary repeats history.csv and is not a plot file: `dvc plots`
     # reads every file under reports/training, so keep only the curves there.
     (paths.training_log_dir(spec.name) / "metrics.json").unlink(missing_ok=True)
+    _note_without_curves(spec)
     summary.update(train_seconds=round(time.perf_counter() - started, 1), train_rows=len(train),
                    validation_rows=len(val), device=runtime.device_name())
     threshold = 0.5
