@@ -216,15 +216,19 @@ def _linear(run: Path, **changes) -> bytes:
 TFIDF_DAMAGE: dict[str, tuple[str, Callable[[Path], bytes], str]] = {
     "tfidf.json-zero": ("tfidf.json", lambda run: b"", "unreadable"),
     "tfidf.json-garbage": ("tfidf.json", lambda run: b"\xff\xfe{{", "unreadable"),
-    "tfidf.json-bad-C": ("tfidf.json", lambda run: b'{"format": 3, "C": "big", "seed": 0}', "C must be"),
+    "tfidf.json-bad-C": ("tfidf.json", lambda run: b'{"format": 4, "C": "big", "seed": 0}', "C must be"),
     "tfidf.json-format": ("tfidf.json", lambda run: b'{"format": 1, "C": 1.0, "seed": 0}', "format 1"),
     "linear.npz-zero": ("linear.npz", lambda run: b"", "unreadable"),
     "linear.npz-garbage": ("linear.npz", lambda run: b"PK\x03\x04garbage" * 10, "unreadable"),
-    "linear.npz-no-coef": ("linear.npz", lambda run: _linear(run, coef=None), "array coef missing"),
-    "coef-wrong-width": ("linear.npz", lambda run: _linear(run, coef=np.zeros((1, 3), "float32")),
+    "linear.npz-no-intercept": ("linear.npz", lambda run: _linear(run, intercept=None), "array intercept missing"),
+    "coef-zero": ("coef_columns.npy", lambda run: b"", "unreadable"),
+    "coef-garbage": ("coef_columns.npy", lambda run: b"\x93NUMPY garbage" * 10, "unreadable"),
+    "coef-wrong-width": ("coef_columns.npy", lambda run: _npy(np.zeros((3, 1), "float32")),
                          "does not fit the vocabularies"),
-    "coef-not-finite": ("linear.npz", lambda run: _linear(
-        run, coef=np.full_like(np.load(run / "tfidf/linear.npz")["coef"], np.nan)), "not finite"),
+    "coef-wrong-labels": ("coef_columns.npy", lambda run: _npy(np.zeros(
+        (np.load(run / "tfidf/coef_columns.npy").shape[0], 7), "float32")), "do not fit together"),
+    "coef-not-finite": ("coef_columns.npy", lambda run: _npy(
+        np.full_like(np.load(run / "tfidf/coef_columns.npy"), np.nan)), "coef not finite"),
     "intercept-wrong-shape": ("linear.npz", lambda run: _linear(run, intercept=np.zeros(4, "float32")),
                               "do not fit together"),
     "classes-not-labels": ("linear.npz", lambda run: _linear(run, classes=np.array([5, 9])), "classes must be"),

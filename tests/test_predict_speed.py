@@ -114,7 +114,7 @@ def test_checked_run_is_loaded_once(tfidf_model: TfidfLinear, tmp_path: Path) ->
     predictor = Predictor(run)
     # the check read every file (no scikit-learn); the Predictor built the model from what it read
     assert isinstance(run.model, TfidfFiles) and predictor.points is run.points
-    assert predictor.model.coef_ is run.model.coef
+    assert predictor.model._coef_columns() is run.model.coef_columns  # mapped once, never copied
     got = predictor.predict(TEXTS[:6])
     want = Predictor(tmp_path).predict(TEXTS[:6])
     pd.testing.assert_frame_equal(got, want)
