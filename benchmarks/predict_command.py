@@ -5,8 +5,10 @@ all 123 regions, none of them a tweet stand-in models are fitted on) for three r
 TF-IDF run, a Yachay RNN (geo labels) run and a disaster RNN (binary) run, the first of each by
 name.
 With --baseline-src the same commands also run with PYTHONPATH=<that tree's src>, interleaved
-with this tree's (baseline, ours, baseline, ours, …), and the table gives the ratio and whether
-the two output CSVs are byte-identical. Wall seconds depend on what else runs on the machine;
+with this tree's (baseline, ours, baseline, ours, …), and the table gives the ratio and how far
+the two output CSVs are apart (identical, or the largest difference of a numeric column);
+--baseline-models gives the baseline its own runs (stand-ins it built) when the trees save models
+in different formats. Wall seconds depend on what else runs on the machine;
 CPU seconds (the command and its children) are printed beside them.
 
 When no trained runs exist (a fresh checkout: `dvc pull` or `dvc repro` fetch them),
@@ -15,7 +17,8 @@ yardstick fitted on real Yachay tweets with their region labels, and BiGRUs with
 over the real vocabulary (the time does not depend on the values):
 
     python benchmarks/predict_command.py [--models models] [--tweets 30000] [--rounds 1]
-                                         [--baseline-src ../other/src] [--build-standins DIR]
+                                         [--baseline-src ../other/src] [--baseline-models DIR]
+                                         [--build-standins DIR]
                                          [--skip-missing]
 """
 
@@ -129,12 +132,31 @@ def run_once(src: Path, model: Path, inp: Path, out: Path) -> tuple[float, float
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def output_difference(first: Path, second: Path) -> str:
+    """'identical', the largest absolute difference of the numeric columns when only those
+    differ (a NumPy pass against TensorFlow's rounds the last digits), else 'DIFFER'."""
+    import pandas as pd
+
+    if filecmp.cmp(first, second, shallow=False):
+        return "identical"
+    a, b = pd.read_csv(first, keep_default_na=False), pd.read_csv(second, keep_default_na=False)
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return "DIFFER (columns or rows)"
+    numeric = [c for c in a.columns if a[c].dtype.kind == "f" and b[c].dtype.kind == "f"]
+    other = [c for c in a.columns if c not in numeric and not a[c].equals(b[c])]
+    largest = max(((a[c] - b[c]).abs().max() for c in numeric), default=0.0)
+    return (f"max |difference| {largest:.1e}" if not other
+            else f"DIFFER in {', '.join(other)} (max |difference| {largest:.1e} elsewhere)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=ROOT / "models", help="folder of trained runs")
     parser.add_argument("--tweets", type=int, default=30_000, help="tweets per command")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each command (medians shown)")
     parser.add_argument("--baseline-src", type=Path, help="another tree's src/, run interleaved with ours")
+    parser.add_argument("--baseline-models", type=Path,
+                        help="the baseline's runs (default: --models), e.g. stand-ins its own tree built")
     parser.add_argument("--build-standins", type=Path, metavar="DIR",
                         help="write stand-in runs into DIR first and time those")
     parser.add_argument("--skip-missing", action="store_true",
@@ -150,8 +172,10 @@ def main() -> None:
     if not runs:
         raise SystemExit(f"{args.models}: no trained runs (dvc pull, or --build-standins DIR)")
     trees = {"ours": ROOT / "src"}
+    models = {"ours": runs}
     if args.baseline_src:
         trees = {"baseline": args.baseline_src.resolve(), **trees}
+        models["baseline"] = find_runs(args.baseline_models) if args.baseline_models else runs
     with tempfile.TemporaryDirectory() as folder:
         import pandas as pd
 
@@ -167,7 +191,7 @@ def main() -> None:
             for kind in (k for k in KINDS if k in runs):
                 for tree, src in trees.items():
                     out = Path(folder) / f"{kind}-{tree}.csv"
-                    times.setdefault((kind, tree), []).append(run_once(src, runs[kind], inp, out))
+                    times.setdefault((kind, tree), []).append(run_once(src, models[tree][kind], inp, out))
         for kind in (k for k in KINDS if k in runs):
             line = f"{kind:13s} {runs[kind].name:24s}"
             for tree in trees:
@@ -177,9 +201,8 @@ def main() -> None:
             if len(trees) == 2:
                 base = statistics.median(t[0] for t in times[kind, "baseline"])
                 ours = statistics.median(t[0] for t in times[kind, "ours"])
-                same = filecmp.cmp(Path(folder) / f"{kind}-baseline.csv", Path(folder) / f"{kind}-ours.csv",
-                                   shallow=False)
-                line += f" | {base / ours:.2f}x, outputs {'identical' if same else 'DIFFER'}"
+                line += f" | {base / ours:.2f}x, outputs " + output_difference(
+                    Path(folder) / f"{kind}-baseline.csv", Path(folder) / f"{kind}-ours.csv")
             print(line, flush=True)
 
 

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import emoji
-import nltk
 import pandas as pd
 import regex
-from nltk.tokenize import TweetTokenizer
-from nltk.tokenize.casual import EMOTICONS, URLS
 
 from tweetgeo import schema
 from tweetgeo.config import CleanConfig
+from tweetgeo.nltk_lean import EMOTICONS, URLS, TweetTokenizer, nltk  # NLTK without its slow optional extras
 from tweetgeo.schema import TWEET_SEPARATOR
 
 NLTK_DATA_ENV = "TWEETGEO_NLTK_DATA"

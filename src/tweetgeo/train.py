@@ -109,7 +109,7 @@ def _load_fitted(spec: RunSpec, n_classes: int) -> tuple[Fitted, dict] | None:
         return None
     try:
         summary = read_json(backup / FITTED_SUMMARY)
-        model = spec.family.load(backup / FITTED, spec.task, n_classes)
+        model = spec.family.load_fitted(backup / FITTED, spec.task, n_classes)
         if "history" in summary:
             summary["history"] = pd.DataFrame(summary["history"]["rows"], columns=summary["history"]["columns"])
     except (ValueError, OSError, KeyError, TypeError):  # damaged: fit again (from the epoch backup)

@@ -110,10 +110,14 @@ class KerasFamily(Family):
     def load(self, directory: Path, task: Task, n_labels: int) -> keras.Model:
         """Safe loading (no Python code in the file is ever run) of a whole archive (checksums
         checked); outputs checked against the card, weights finite."""
+        self.check_files(directory, task, n_labels)
+        return self.load_keras(directory, task, n_labels)
+
+    def load_keras(self, directory: Path, task: Task, n_labels: int) -> keras.Model:
+        """The Keras model of an archive check_files passed (safe mode, outputs and weights checked)."""
         from tweetgeo.modelcard import ModelDirError
 
         path = paths.keras_model(directory)
-        self.check_files(directory, task, n_labels)
         import tweetgeo.models.layers  # noqa: F401  (registers the custom layers)
         import tweetgeo.models.losses  # noqa: F401  (registers the custom losses)
         from tweetgeo.runtime import keras  # TensorFlow imported quietly

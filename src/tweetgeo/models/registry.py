@@ -88,6 +88,11 @@ class Family(ABC):
                 raise ModelDirError(f"{path}: missing — the run was not trained to the end")
         return None
 
+    def load_fitted(self, directory: Path, task: Task, n_labels: int) -> Any:
+        """What save wrote, loaded as fit returned it (a killed run's finished fit, saved again);
+        by default load's answer."""
+        return self.load(directory, task, n_labels)
+
     def load_checked(self, directory: Path, task: Task, n_labels: int, checked: Any) -> Any:
         """The model of a directory check_files passed; `checked`: what check_files returned."""
         return checked if checked is not None else self.load(directory, task, n_labels)

@@ -300,8 +300,9 @@ def read_model_files(directory: str | Path, n_labels: int | None = None) -> Tfid
         raise _bad(coef_path, f"shape {coef_columns.shape} does not fit the vocabularies ({width} rows)")
     rows = 1 if len(classes) == 2 else len(classes)
     if coef_columns.shape[1] != rows or intercept.shape != (rows,) or classes.ndim != 1:
-        raise _bad(coef_path if coef_columns.shape[1] != rows else linear, f"coef {coef_columns.shape[::-1]}, intercept {intercept.shape} and {len(classes)} "
-                           "classes do not fit together")
+        raise _bad(coef_path if coef_columns.shape[1] != rows else linear,
+                   f"coef {coef_columns.shape[::-1]}, intercept {intercept.shape} and {len(classes)} "
+                   "classes do not fit together")
     if not np.isfinite(coef_columns).all():
         raise _bad(coef_path, "coef not finite")
     if not np.isfinite(intercept).all():

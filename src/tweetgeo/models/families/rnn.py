@@ -1,13 +1,19 @@
-"""S3: embedding (masked) → bidirectional GRU/LSTM → dropout → dense relu → head."""
+"""S3: embedding (masked) → bidirectional GRU/LSTM → dropout → dense relu → head.
+
+Trained with Keras; answered with NumPy (models/rnn_numpy.py, same outputs) so that predicting and
+evaluating never import TensorFlow, unless an archive has a graph that module does not compute."""
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field
 
+from tweetgeo import paths
 from tweetgeo.models.keras_family import Head, KerasFamily, TextFamilyConfig, TextInputs
-from tweetgeo.models.registry import register
+from tweetgeo.models.registry import Task, register
 
 
 class RNNConfig(TextFamilyConfig):
@@ -40,6 +46,33 @@ class RNN(KerasFamily):
         x = keras.layers.Dropout(cfg.dropout, name="dropout")(x)
         x = keras.layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
         return keras.Model(text, output_heads(x, task=head.task, n_labels=head.n_labels), name=f"rnn_{cfg.cell}")
+
+    def check_files(self, directory: Path, task: Task, n_labels: int) -> Any:
+        """The archive checked; its NumPy model when rnn_numpy computes its graph (else None)."""
+        from tweetgeo.models.rnn_numpy import read_numpy_rnn
+
+        super().check_files(directory, task, n_labels)
+        return read_numpy_rnn(paths.keras_model(directory), task, n_labels)
+
+    def load(self, directory: Path, task: Task, n_labels: int) -> Any:
+        """The NumPy model (no TensorFlow), or the Keras one for a graph rnn_numpy does not compute."""
+        model = self.check_files(directory, task, n_labels)
+        return model if model is not None else self.load_keras(directory, task, n_labels)
+
+    def load_fitted(self, directory: Path, task: Task, n_labels: int) -> Any:
+        """The Keras model itself (a killed run's finished fit is saved again with Keras)."""
+        super().check_files(directory, task, n_labels)
+        return self.load_keras(directory, task, n_labels)
+
+    def scores(self, model: Any, inputs: np.ndarray, task: Task) -> dict[str, np.ndarray]:
+        from tweetgeo.models.rnn_numpy import NumpyRNN
+
+        if not isinstance(model, NumpyRNN):
+            return super().scores(model, inputs, task)
+        scores = {k: np.asarray(v, dtype="float64") for k, v in model.predict(inputs).items()}
+        if "target" in scores:
+            scores["target"] = scores["target"].reshape(-1)
+        return scores
 
 
 FAMILY = register(RNN())
