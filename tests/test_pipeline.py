@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
 SKIP = {".venv", ".git", ".pytest_cache", ".tweetgeo", "__pycache__"}
-SKIP_TOP = {"models", "reports"}  # pipeline outputs at the top of the repository
+SKIP_TOP = {"models", "ensembles", "reports"}  # pipeline outputs at the top of the repository
 SKIP_DATA = {"prepared", "clean", "labels", "features"}
 
 
