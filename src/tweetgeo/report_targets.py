@@ -188,7 +188,7 @@ def target_rows(params: Params, runs: list[str]) -> list[Row]:
         rows += [_test_bar("Yachay: best median km", every, ["median_km", "median_km_expected"], 1000, False),
                  _test_bar("Yachay: best Acc@161", every, ["acc_at_161", "acc_at_161_expected"], 0.20, True)]
         yard = [r for r, s in yachay.items() if s.family.yardstick]
-        neural = [r for r, s in yachay.items() if not s.family.yardstick]
+        neural = [r for r, s in yachay.items() if not s.family.yardstick and s.family.neural]
         if yard and neural:
             rows.append(_ties(params, "Yachay: every neural run ties the yardstick (median km)", neural, yard[0]))
     return [row for row in rows if row is not None]

@@ -59,6 +59,7 @@ class Family(ABC):
     yardstick: ClassVar[bool] = False  # every other run on its data set is tested against it
     ablation: ClassVar[str | None] = None  # a bool option whose on-vs-off pair is tested (S2's MTL vs STL)
     repeatable: ClassVar[bool] = False  # train.repeats > 1 allowed (Keras families: seeded training)
+    neural: ClassVar[bool] = True  # issue 10's "every neural run ties the yardstick" includes it
 
     @abstractmethod
     def fit(self, spec: RunSpec, n_labels: int, train: SplitData, val: SplitData,
