@@ -116,7 +116,7 @@ def first_run(params: Params, family: str) -> RunSpec:
 
 # families timed through their own Family.fit (they featurise text their own way: n-gram bags read the
 # embed stage's TF-IDF vectorisers, the fine-tuned transformer reads raw text), not a bare Keras fit
-FIT_THROUGH_FAMILY = ("ngram_bag", "transformer")
+FIT_THROUGH_FAMILY = ("ngram_bag", "transformer", "mention_graph")  # mention_graph: a lookup table, no Keras
 
 
 def split_of(texts: list[str], raw: list[str], n_labels: int, seed: int) -> SplitData:
@@ -132,7 +132,7 @@ def split_of(texts: list[str], raw: list[str], n_labels: int, seed: int) -> Spli
 def fit_through_family(params: Params, spec: RunSpec, corpus: Corpus, args) -> tuple[float, float, object, int]:
     """Family.fit for `args.epochs` epochs on real tweets (the transformer on --encoder-rows of them,
     it is slow), validation on a tenth as many; returns (rows/s wall, rows/s CPU, model, rows)."""
-    rows = args.encoder_rows if spec.features == "raw" else args.train_rows
+    rows = args.encoder_rows if spec.family.name == "transformer" else args.train_rows
     texts = corpus.raw if spec.features == "raw" else list(corpus.clean)
     n_labels = 2 if spec.task == "binary" else args.labels
     held = max(1, rows // 10)

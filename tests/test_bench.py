@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_throughput_benchmark_prints_each_family() -> None:
-    families = ["tfidf", "ngram_bag", "rnn", "ensemble"]
+    families = ["tfidf", "ngram_bag", "rnn", "mention_graph", "ensemble"]
     proc = subprocess.run([sys.executable, "benchmarks/throughput.py", "--train-rows", "128", "--predict-rows",
                            "100", "--encoder-rows", "8", "--labels", "10", "--families", ",".join(families)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1200)

@@ -67,16 +67,17 @@ def test_yachay_neural_run_that_is_clearly_worse_loses_the_tie(params, tmp_path,
     rng = np.random.default_rng(0)
     base = rng.uniform(0, 2000, 400)
     for run, km in [("yachay-tfidf-kdtree", base), ("yachay-bigru-kdtree", base + 500),
-                    ("yachay-fasttext-kdtree", base + rng.normal(0, 5, 400))]:
+                    ("yachay-fasttext-kdtree", base + rng.normal(0, 5, 400)),
+                    ("yachay-mentions-kdtree", base + 5000)]:  # not neural: not held to the yardstick
         path = paths.predictions(run, "test")
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"id": [str(i) for i in range(400)], "error_km": km + 10,
                       "error_km_expected": km}).to_parquet(path)
-    runs = ["yachay-tfidf-kdtree", "yachay-bigru-kdtree", "yachay-fasttext-kdtree"]
+    runs = ["yachay-tfidf-kdtree", "yachay-bigru-kdtree", "yachay-fasttext-kdtree", "yachay-mentions-kdtree"]
     tie = [row for row in target_rows(params, runs) if "ties" in row.target][0]
     assert not tie.met
     assert "1 of 2" in tie.measured and "yachay-bigru-kdtree" in tie.measured
-    assert "yachay-fasttext-kdtree" not in tie.measured
+    assert "yachay-fasttext-kdtree" not in tie.measured and "mentions" not in tie.measured
 
 
 def test_table_counts_the_bars_met(params, tmp_path, monkeypatch):
