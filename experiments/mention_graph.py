@@ -7,7 +7,10 @@ prior), as the network ensemble does; also the graph alone, and the MLP alone. T
 Needs a finished `dvc repro` (the MLP runs and the label files). Usage:
 
     python experiments/mention_graph.py [--datasets geotext yachay] [--max-mentioners 3 10 30 100]
-                                        [--prior-weight 0.1 1 10]
+                                        [--prior-weight 0.1 1 10] [--second-hop 0.1 0.3]
+
+`--second-hop W…` also scores a two-hop graph (the family has one hop): the training rows that share
+a handle with the rows a text links to count W each (max_mentioners 10, prior_weight 1).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 from tweetgeo.config import load_params
 from tweetgeo.geo import haversine_km
 from tweetgeo.metrics import ACC_KM, expected_distance_decode, label_distances
-from tweetgeo.models.families.mention_graph import MentionGraph
+from tweetgeo.models.families.mention_graph import MentionGraph, handles
 from tweetgeo.predict import Predictor
 from tweetgeo.rundata import load_run_splits
 from tweetgeo.runspec import resolve_run
@@ -35,11 +38,33 @@ def _scores(probs: np.ndarray, points: np.ndarray, distances, top_k: int, latlon
     return " | expected: ".join(out)
 
 
+def two_hop_probabilities(train_texts: np.ndarray, train_labels: np.ndarray, texts: np.ndarray, n_labels: int,
+                          weight: float, max_mentioners: int = 10) -> tuple[np.ndarray, float]:
+    """One hop as the family (each linked training row once), plus `weight` per second-hop row;
+    smoothed by the label prior with one pseudo-count. Returns (probabilities, coverage)."""
+    row_handles = [handles(str(t)) for t in train_texts]
+    rows_of: dict[str, list[int]] = {}
+    for i, found in enumerate(row_handles):
+        for handle in found:
+            rows_of.setdefault(handle, []).append(i)
+    kept = {h: rows for h, rows in rows_of.items() if len(rows) <= max_mentioners}
+    counts = np.zeros((len(texts), n_labels))
+    for r, text in enumerate(texts):
+        first = {i for h in handles(str(text)) for i in kept.get(h, ())}
+        second = {j for i in first for h in row_handles[i] for j in kept.get(h, ())} - first
+        np.add.at(counts[r], train_labels[list(first)], 1.0)
+        np.add.at(counts[r], train_labels[list(second)], weight)
+    coverage = float(np.mean(counts.sum(axis=1) > 0))
+    prior = np.bincount(train_labels, minlength=n_labels) / len(train_labels)
+    return (counts + prior) / (counts.sum(axis=1, keepdims=True) + 1), coverage
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["geotext", "yachay"])
     parser.add_argument("--max-mentioners", type=int, nargs="+", default=[3, 10, 30, 100])
     parser.add_argument("--prior-weight", type=float, nargs="+", default=[0.1, 1.0, 10.0])
+    parser.add_argument("--second-hop", type=float, nargs="*", default=[])
     args = parser.parse_args()
     params = load_params()
     for dataset in args.datasets:
@@ -68,6 +93,13 @@ def main() -> None:
                       f"{_scores(probs, points, distances, top_k, val.latlon)}")
                 print(f"  {'':30s} {'with the MLP:':13s} {_scores(mean, points, distances, top_k, val.latlon)}",
                       flush=True)
+        for weight in [0.0, *args.second_hop]:
+            probs, coverage = two_hop_probabilities(train_raw.inputs, train_raw.labels, val_raw.inputs,
+                                                    text.shape[1], weight)
+            mean = (text + probs) / 2
+            name = f"second hop weight {weight:g}"
+            print(f"  {name:30s} coverage {coverage:.2f}  with the MLP: "
+                  f"{_scores(mean, points, distances, top_k, val.latlon)}", flush=True)
 
 
 if __name__ == "__main__":
