@@ -80,8 +80,12 @@ def main() -> None:
         points = predictor.points[["lat", "lon"]].to_numpy(dtype="float64")
         distances = label_distances(points)
         top_k = params.evaluate.decoding_top_k
+        rows = list(raw.values())
+        mentioned = set().union(*(handles(str(t)) for split in rows for t in split.inputs))
+        ids = {str(i).lower() for split in rows for i in split.ids}
         print(f"{dataset}: {len(train_raw)} train, {len(val)} validation rows, {text.shape[1]} labels "
-              f"(argmax | expected-distance decoding, k = {top_k})")
+              f"(argmax | expected-distance decoding, k = {top_k}); {len(mentioned):,} distinct handles "
+              f"mentioned, {len(mentioned & ids):,} of them ids of the data set's rows")
         print(f"  {'TF-IDF MLP alone':44s} {_scores(text, points, distances, top_k, val.latlon)}")
         for cap in args.max_mentioners:
             for weight in args.prior_weight:
