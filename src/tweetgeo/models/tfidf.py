@@ -2,8 +2,9 @@
 
 The vectorisers are features (fitted once by the embed stage, `fit_vectorizers`); the
 classifier is the model (`TfidfLinear`), so changing C never refits the vocabulary.
-Reading and checking a saved model (`read_model_files`) needs no scikit-learn (its import takes
-seconds): `tweetgeo predict` checks the files first and builds the model while texts are cleaned.
+scikit-learn fits the vocabularies and the classifier; the fitted vocabularies then turn texts into
+features through `TfidfLookup` (the same matrix, NumPy lookups), so reading, checking and applying a
+saved model needs no scikit-learn (its import takes seconds).
 """
 
 from __future__ import annotations
@@ -22,29 +23,17 @@ import numpy as np
 from tweetgeo.config import TfidfFeaturesConfig
 from tweetgeo.errors import ModelDirError
 from tweetgeo.io import atomic_path
+from tweetgeo.models.tfidf_lookup import TfidfLookup, sklearn_vectorizer
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
 SGD_MAX_EPOCHS = 15  # passes over the data; SGD stops earlier when the loss stops improving
 SGD_TOL = 1e-4
 N_JOBS = 2  # one-vs-rest classes trained in parallel threads (deterministic: seeds drawn up front)
 COEF_FILE = "coef_columns.npy"
 FORMAT_VERSION = 4  # 4: coef in coef_columns.npy, features × labels, uncompressed (predict maps it)
-Vectorizers = dict[str, "TfidfVectorizer"]
-
-
-def _vectorizer(kind: str, ngrams: tuple[int, int], max_features: int | None,
-                vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    """A TF-IDF vectorizer over whitespace tokens ("word") or characters within words ("char_wb")."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    common = dict(ngram_range=tuple(ngrams), sublinear_tf=True, dtype=np.float32, lowercase=False,
-                  vocabulary=vocabulary, max_features=None if vocabulary else max_features)
-    if kind == "word":
-        return TfidfVectorizer(analyzer="word", token_pattern=r"\S+", **common)
-    return TfidfVectorizer(analyzer="char_wb", **common)
+Vectorizers = dict[str, TfidfLookup]  # "word" / "char_wb" → fitted vocabulary and idf
 
 
 def _budget(cfg: TfidfFeaturesConfig) -> dict[str, tuple[tuple[int, int], int]]:
@@ -56,11 +45,11 @@ def _budget(cfg: TfidfFeaturesConfig) -> dict[str, tuple[tuple[int, int], int]]:
 
 
 def fit_vectorizers(texts: Iterable[str], cfg: TfidfFeaturesConfig) -> Vectorizers:
-    """Fit the word (+ char) TF-IDF vectorisers on training texts."""
+    """Fit the word (+ char) TF-IDF vectorisers on training texts (scikit-learn), as lookups."""
     texts = list(texts)
-    vectorizers = {kind: _vectorizer(kind, ngrams, cap) for kind, (ngrams, cap) in _budget(cfg).items()}
-    for vec in vectorizers.values():
-        vec.fit(texts)
+    vectorizers = {}
+    for kind, (ngrams, cap) in _budget(cfg).items():
+        vectorizers[kind] = TfidfLookup.from_sklearn(sklearn_vectorizer(kind, ngrams, cap).fit(texts))
     return vectorizers
 
 
@@ -162,13 +151,8 @@ def read_vectorizer_files(directory: Path) -> dict[str, VectorizerFiles]:
 
 
 def build_vectorizers(files: dict[str, VectorizerFiles]) -> Vectorizers:
-    """Fitted vectorisers from read_vectorizer_files (this imports scikit-learn)."""
-    vectorizers = {}
-    for kind, f in files.items():
-        vec = _vectorizer(kind, f.ngrams, None, vocabulary=f.vocabulary)
-        vec.idf_ = f.idf
-        vectorizers[kind] = vec
-    return vectorizers
+    """Fitted vectorisers from read_vectorizer_files (no scikit-learn)."""
+    return {kind: TfidfLookup(kind, f.ngrams, f.vocabulary, f.idf) for kind, f in files.items()}
 
 
 def load_vectorizers(directory: Path) -> Vectorizers:
@@ -270,7 +254,7 @@ class TfidfLinear:
 
     @classmethod
     def build(cls, files: TfidfFiles) -> TfidfLinear:
-        """The model of files read by read_model_files (this imports scikit-learn)."""
+        """The model of files read by read_model_files (no scikit-learn)."""
         model = cls(files.C, build_vectorizers(files.vectorizers), seed=files.seed)
         model.coef_, model.intercept_, model.classes_ = files.coef_columns.T, files.intercept, files.classes
         model._coef_t = (model.coef_, files.coef_columns)  # saved in the layout the product wants

@@ -15,6 +15,7 @@ the lookup is a dict and a sum of small integer arrays.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ class MentionGraph:
     def label_probabilities(self, texts: np.ndarray) -> np.ndarray:
         """(N, L) float32: each text's mentioned rows' label counts plus prior_weight × the prior,
         normalised; texts sharing no handle get the prior."""
-        index = {h: i for i, h in enumerate(self.handles.tolist())}
+        index = self._index
         n_labels = len(self.prior)
         counts = np.zeros((len(texts), n_labels), dtype="float64")
         for row, text in enumerate(texts):
@@ -85,8 +86,13 @@ class MentionGraph:
 
     def coverage(self, texts: np.ndarray) -> float:
         """Share of texts that share at least one kept handle with the training rows."""
-        known = set(self.handles.tolist())
+        known = self._index.keys()
         return float(np.mean([bool(handles(str(t)) & known) for t in texts])) if len(texts) else 0.0
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        """handle → its row in `handles`, built once per graph (the arrays are not changed after)."""
+        return {h: i for i, h in enumerate(self.handles.tolist())}
 
     def save(self, path: Path) -> None:
         np.savez(path, handles=self.handles, indptr=self.indptr, labels=self.labels, prior=self.prior,
