@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import itertools
 
-from yardstick_c import out_of_fold
+from yardstick_c import cv_then_validation
 
 from tweetgeo.config import load_params
-from tweetgeo.metrics import classification_metrics, f1_threshold
-from tweetgeo.models.tfidf import TfidfLinear, fit_vectorizers
+from tweetgeo.models.tfidf import fit_vectorizers
 from tweetgeo.rundata import load_run_splits
 from tweetgeo.runspec import resolve_run
 
@@ -46,11 +45,7 @@ def main() -> None:
         cfg = base.model_copy(update={"word_ngrams": ngram_range(word), "char_ngrams": ngram_range(char)})
         vectorizers = fit_vectorizers(train.inputs, cfg)
         features = sum(len(v.vocabulary_) for v in vectorizers.values())
-        oof = out_of_fold(c, vectorizers, train.inputs, train.labels, params.seed)
-        threshold = f1_threshold(train.labels, oof)
-        cv_f1 = classification_metrics(train.labels, oof >= threshold)["f1"]
-        model = TfidfLinear(c, vectorizers, seed=params.seed).fit(train.inputs, train.labels)
-        val_f1 = classification_metrics(val.labels, model.predict_proba(val.inputs)[:, 1] >= threshold)["f1"]
+        cv_f1, threshold, val_f1 = cv_then_validation(c, vectorizers, train, val, params.seed)
         print(f"  {word:>5} {char:>5} {features:>8}  {cv_f1:>28.4f}  {threshold:>9.3f}  {val_f1:>19.4f}", flush=True)
 
 
