@@ -15,7 +15,16 @@ import pytest
 
 from cli_checks import ROOT, run_cli, tiny_binary_run
 from fixture_project import chdir, project_copy
-from tweetgeo.predict import CLEAN_AHEAD_MIN_TEXTS, Predictor, predict_frame
+from tweetgeo.predict import (
+    CLEAN_AHEAD_MIN_TEXTS,
+    SPLIT_MIN_TEXTS,
+    CleaningAhead,
+    Predictor,
+    may_fork,
+    predict_frame,
+    predict_frame_split,
+)
+from tweetgeo.text import TextCleaner
 
 pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 N_TEXTS = CLEAN_AHEAD_MIN_TEXTS + 500  # enough to take the clean-ahead path
@@ -78,3 +87,22 @@ def test_cleaning_ahead_gives_the_in_line_answers(kind: str, tfidf_run: Path, gr
     assert got["empty_after_cleaning"].tolist() == want["empty_after_cleaning"].tolist()
     assert got["empty_after_cleaning"].iloc[:3].tolist() == [1, 1, 1]
     pd.testing.assert_series_equal(got["probability"], want["probability"], check_names=False, atol=1e-6)
+
+
+def test_two_processes_give_the_one_process_answers(tfidf_run: Path, many) -> None:
+    """A TF-IDF run (scored on one core) shares many rows between two processes: same frame."""
+    _, frame = many
+    predictor = Predictor(tfidf_run)
+    assert predictor.family.one_core_scoring and len(frame) >= SPLIT_MIN_TEXTS
+    split = predict_frame_split(predictor, frame, ["text"])
+    pd.testing.assert_frame_equal(split, predict_frame(predictor, frame, ["text"]))
+    assert may_fork(len(frame), 1)  # the flag that stops nested forks is reset afterwards
+
+
+def test_cleaning_ahead_in_parts_gives_every_text_in_order(gru_run: Path, many) -> None:
+    _, frame = many
+    texts = frame["text"].tolist()
+    card = Predictor(gru_run).card
+    ahead = CleaningAhead(card.spec.clean, texts, parts=5)
+    assert ahead.result() == TextCleaner(card.spec.clean).clean_many(texts)
+    assert ahead.pool._shutdown_thread  # the child was stopped

@@ -70,6 +70,23 @@ def test_settings_the_keys_cannot_hold_fall_back_to_sklearn() -> None:
     assert_same(lookup.transform(HELD_OUT), fitted.transform(HELD_OUT))
 
 
+def test_word_keys_equal_one_term_at_a_time() -> None:
+    """The vectorised keys of a word vocabulary are the per-term sum of token id × base**position."""
+    fitted = sklearn_vectorizer("word", (1, 3), None).fit(TRAIN)
+    lookup = TfidfLookup.from_sklearn(fitted)
+    base, ids = lookup._base, lookup._token_ids
+    expected = [sum(ids[tok] * base ** j for j, tok in enumerate(term.split(" "))) + term.count(" ") * base ** 3
+                + base ** 3 for term in fitted.vocabulary_]
+    np.testing.assert_array_equal(lookup._index.to_numpy(), np.array(expected, dtype=np.int64))
+
+
+def test_a_term_longer_than_the_ngram_range_falls_back_to_sklearn() -> None:
+    vocabulary = {"fire": 0, "near the coast": 1}  # three tokens in a (1, 2) vectoriser: a hand-made file
+    lookup = TfidfLookup("word", (1, 2), vocabulary, np.ones(2))
+    assert lookup._sklearn is not None
+    assert lookup.transform(["fire near the coast"]).nnz == 1
+
+
 def test_no_text_and_no_match_give_empty_rows() -> None:
     lookup = TfidfLookup.from_sklearn(sklearn_vectorizer("char_wb", (2, 4), None).fit(TRAIN))
     assert lookup.transform([]).shape == (0, len(lookup.vocabulary_))

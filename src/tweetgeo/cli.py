@@ -62,15 +62,17 @@ def _check_columns(frame, names: list[str], inp: str) -> None:
 
 
 def _predict(args: argparse.Namespace) -> str:
-    from tweetgeo.modelfiles import check_run
+    from tweetgeo.modelcard import load_card
 
-    run = check_run(Path(args.model))  # card and files, without TensorFlow; predict loads nothing twice
+    load_card(Path(args.model))  # a wrong --model is named before the input is read
     frame = _read_input(args.input)
     _check_output(args.input, args.output)
     _check_columns(frame, args.keep_columns, args.input)
-    from tweetgeo.predict import predict_csv  # imports TensorFlow (quietly)
+    from tweetgeo.predict import predict_csv
 
-    n = predict_csv(run, Path(args.input), Path(args.output),
+    # the run's files are checked (without TensorFlow) and its model loaded once, while a child
+    # process already cleans the texts (predict.load_and_clean)
+    n = predict_csv(Path(args.model), Path(args.input), Path(args.output),
                     keep_columns=args.keep_columns, frame=frame)
     for warning in frame.attrs.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)

@@ -19,7 +19,17 @@ from tweetgeo.models.registry import FROM_RAW_TEXT, RAW_FEATURES, VECTOR_FEATURE
 
 TOP_K = 5  # labels kept per row (accuracy@top-5, S1)
 CLEAN_AHEAD_MIN_TEXTS = 5000  # from this many texts on, a child process cleans while the model loads
+CLEAN_AHEAD_PARTS = 8  # the texts in parts: the child takes them in order, this process the rest from the end
 CONFIDENCE_DIGITS = 4  # the argmax probability, rounded for people
+SPLIT_MIN_TEXTS = 5000  # from this many texts on, a model loaded without TensorFlow answers in two processes
+
+_ROWS_SPLIT = False  # inside predict_frame_split's two processes: nothing forks again
+
+
+def may_fork(rows: int, min_rows: int) -> bool:
+    """Whether `rows` rows are worth a forked second process: at least min_rows, a multi-core Linux
+    machine (fork), and not already inside predict_frame_split."""
+    return not _ROWS_SPLIT and rows >= max(min_rows, 2) and (os.cpu_count() or 1) >= 2 and sys.platform == "linux"
 
 
 class Predictor:
@@ -127,46 +137,73 @@ EMPTY_AFTER_CLEANING = "empty_after_cleaning"  # 1: no word left after cleaning 
 STDIO = "-"  # --input - / --output -: standard input / output
 
 
-_AHEAD_CLEANER = None  # a cleaner built before the fork, which the child of load_and_clean inherits
+_AHEAD_CLEANER = None  # the cleaner built before the fork, which the child of CleaningAhead inherits
 
 
-def _clean_ahead(clean: CleanConfig, texts: list[str]) -> list[str]:
-    """Cleaned texts, in the forked child of load_and_clean."""
-    from tweetgeo.text import TextCleaner
+def _clean_ahead(texts: list[str]) -> list[str]:
+    """Cleaned texts, in the forked child of CleaningAhead."""
+    return _AHEAD_CLEANER.clean_many(texts)
 
-    return (_AHEAD_CLEANER or TextCleaner(clean)).clean_many(texts)
+
+class CleaningAhead:
+    """Cleans texts in a forked child, part by part in order, while this process checks and loads
+    the model; `result()` then cleans here, from the last, the parts the child has not begun, so
+    the two processes finish together whether loading took 0.3 s (TF-IDF) or seconds (TensorFlow).
+    Both use one cleaner, built before the fork."""
+
+    def __init__(self, clean: CleanConfig, texts: list[str], parts: int = CLEAN_AHEAD_PARTS) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from tweetgeo.text import TextCleaner
+
+        global _AHEAD_CLEANER
+        self.cleaner = _AHEAD_CLEANER = TextCleaner(clean)
+        bounds = np.linspace(0, len(texts), parts + 1).astype(int)
+        self.parts = [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        # forked before this process imports TensorFlow (no threads to copy)
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self.futures = [self.pool.submit(_clean_ahead, part) for part in self.parts]
+
+    def result(self) -> list[str]:
+        """Every text cleaned, in order: the parts the child has not begun are cleaned here."""
+        try:
+            here = {i: self.cleaner.clean_many(self.parts[i])
+                    for i in reversed(range(len(self.parts))) if self.futures[i].cancel()}
+            return [text for i, future in enumerate(self.futures)
+                    for text in (here[i] if i in here else future.result())]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the child: parts not begun are dropped (also after an error while loading)."""
+        global _AHEAD_CLEANER
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        _AHEAD_CLEANER = None
 
 
 def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
     """The run's Predictor (`model_dir`: a run directory or check_run's CheckedRun) and the cleaned
-    texts. With many texts on a multi-core Linux machine, a forked child cleans them while this
-    process loads the model (and TensorFlow: seconds); when the check already read the model's
-    files and building it is quick (TF-IDF), the child cleans the second half and this process,
-    once the model is built, the first (with the same cleaner, built before the fork)."""
-    global _AHEAD_CLEANER
-    if len(texts) < CLEAN_AHEAD_MIN_TEXTS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
-        predictor = Predictor(model_dir)
+    texts. With many texts on a multi-core Linux machine, a forked child starts cleaning them
+    (CleaningAhead) as soon as the card is read, while this process checks the run's files and
+    loads the model (once), then cleans what the child has not reached."""
+    from tweetgeo.modelfiles import check_run
+
+    def checked() -> CheckedRun:  # card and files, without TensorFlow; the model is loaded once
+        return model_dir if isinstance(model_dir, CheckedRun) else check_run(Path(model_dir))
+
+    if not may_fork(len(texts), CLEAN_AHEAD_MIN_TEXTS):
+        predictor = Predictor(checked())
         return predictor, predictor.clean(texts)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tweetgeo.text import TextCleaner
-
-    run = model_dir if isinstance(model_dir, CheckedRun) else None
-    card = run.card if run else load_card(Path(model_dir))
-    texts = list(texts)
-    ahead = len(texts) // 2 if run is not None and run.model is not None else 0  # the child: texts[ahead:]
-    _AHEAD_CLEANER = TextCleaner(card.spec.clean) if ahead else None  # else only the child cleans
-    try:  # forked before this process imports TensorFlow (no threads to copy)
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            cleaning = pool.submit(_clean_ahead, card.spec.clean, texts[ahead:])
-            predictor = Predictor(model_dir)  # the model loads once, here
-            if ahead:
-                predictor._cleaner = _AHEAD_CLEANER
-            first = predictor.clean(texts[:ahead]).tolist() if ahead else []
-            return predictor, np.array(first + cleaning.result(), dtype=object)
-    finally:
-        _AHEAD_CLEANER = None
+    card = model_dir.card if isinstance(model_dir, CheckedRun) else load_card(Path(model_dir))
+    ahead = CleaningAhead(card.spec.clean, list(texts))
+    try:
+        predictor = Predictor(checked())
+        predictor._cleaner = ahead.cleaner
+    except BaseException:
+        ahead.close()
+        raise
+    return predictor, np.array(ahead.result(), dtype=object)
 
 
 def predict_frame(predictor: Predictor, frame: pd.DataFrame,
@@ -189,6 +226,50 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame,
     return result
 
 
+_SPLIT_PREDICTOR: Predictor | None = None  # the Predictor the forked child of predict_frame_split inherits
+
+
+def _predict_in_child(frame: pd.DataFrame, keep_columns: Sequence[str]) -> pd.DataFrame:
+    return predict_frame(_SPLIT_PREDICTOR, frame, keep_columns)
+
+
+def predict_frame_split(predictor: Predictor, frame: pd.DataFrame, keep_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """predict_frame(predictor, frame, keep_columns), the same rows (each row is answered on its own):
+    a forked child cleans, scores and decodes the second half while this process does the first.
+    The model was loaded once, before the fork; only for a process without TensorFlow (not fork-safe)."""
+    global _ROWS_SPLIT, _SPLIT_PREDICTOR
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    predictor.clean([])  # the cleaner, built once before the fork
+    half = len(frame) // 2
+    _ROWS_SPLIT, _SPLIT_PREDICTOR = True, predictor
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            second = pool.submit(_predict_in_child, frame.iloc[half:], list(keep_columns))
+            first = predict_frame(predictor, frame.iloc[:half], keep_columns)
+            return pd.concat([first, second.result()], ignore_index=True)
+    finally:
+        _ROWS_SPLIT, _SPLIT_PREDICTOR = False, None
+
+
+def answer_frame(model_dir: Path | CheckedRun, frame: pd.DataFrame,
+                 keep_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """predict_frame for a run directory, using both cores for many texts: a family that scores on
+    one core (Family.one_core_scoring) is loaded first and the rows shared between two processes
+    (predict_frame_split); otherwise a child cleans the texts while the model loads (load_and_clean)."""
+    from tweetgeo.modelfiles import check_run
+
+    run = model_dir if isinstance(model_dir, CheckedRun) else check_run(Path(model_dir))
+    if run.card.spec.family.one_core_scoring and may_fork(len(frame), SPLIT_MIN_TEXTS):
+        predictor = Predictor(run)
+        if "tensorflow" not in sys.modules:  # fork is not safe after TensorFlow's threads start
+            return predict_frame_split(predictor, frame, keep_columns)
+        return predict_frame(predictor, frame, keep_columns)
+    predictor, cleaned = load_and_clean(run, frame["text"].tolist())
+    return predict_frame(predictor, frame, keep_columns, cleaned)
+
+
 def predict_csv(model_dir: Path | CheckedRun, input_csv: Path, output_csv: Path, *,
                 keep_columns: Sequence[str] = (), frame: pd.DataFrame | None = None) -> int:
     """`tweetgeo predict`: CSV with a text column in, predictions per row out (output "-":
@@ -198,9 +279,7 @@ def predict_csv(model_dir: Path | CheckedRun, input_csv: Path, output_csv: Path,
     from tweetgeo.io import WriteError, write_csv
 
     frame = read_predict_csv(Path(input_csv)) if frame is None else frame
-    run = model_dir if isinstance(model_dir, CheckedRun) else Path(model_dir)
-    predictor, cleaned = load_and_clean(run, frame["text"].tolist())
-    result = predict_frame(predictor, frame, keep_columns, cleaned)
+    result = answer_frame(model_dir, frame, keep_columns)
     if str(output_csv) == STDIO:
         try:
             result.to_csv(sys.stdout, index=False)

@@ -10,8 +10,6 @@ saved model needs no scikit-learn (its import takes seconds).
 from __future__ import annotations
 
 import json
-import os
-import sys
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,10 +111,11 @@ def _read_array(path: Path, keys: tuple[str, ...] = (), mmap: bool = False) -> A
 
 def _vocabulary(path: Path) -> dict[str, int]:
     vocab = _read_json(path)
-    if not isinstance(vocab, dict) or not all(isinstance(v, int) and not isinstance(v, bool)
-                                              for v in vocab.values()):
+    if not isinstance(vocab, dict) or not all(type(v) is int for v in vocab.values()):  # JSON: bool is not int
         raise _bad(path, "not a JSON object of term → column")
-    if sorted(vocab.values()) != list(range(len(vocab))):
+    columns = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab)) if vocab else np.zeros(0, np.int64)
+    if columns.size and (columns.min() < 0 or columns.max() >= len(vocab)
+                         or np.bincount(columns, minlength=len(vocab)).max() != 1):
         raise _bad(path, f"columns are not 0…{len(vocab) - 1}, each once")
     return vocab
 
@@ -287,7 +286,8 @@ def read_model_files(directory: str | Path, n_labels: int | None = None) -> Tfid
         raise _bad(coef_path if coef_columns.shape[1] != rows else linear,
                    f"coef {coef_columns.shape[::-1]}, intercept {intercept.shape} and {len(classes)} "
                    "classes do not fit together")
-    if not np.isfinite(coef_columns).all():
+    # finite iff every entry is: a float32 sum in float64 cannot overflow, and inf or NaN carries through
+    if not np.isfinite(np.sum(coef_columns, dtype=np.float64)):
         raise _bad(coef_path, "coef not finite")
     if not np.isfinite(intercept).all():
         raise _bad(linear, "intercept not finite")
@@ -311,9 +311,10 @@ def predict_proba_split(model: TfidfLinear, texts: Iterable[str], min_rows: int 
     at least min_rows (default SPLIT_MIN_ROWS) texts on a multi-core Linux machine, a forked child
     scores the second half while this process scores the first."""
     global _SPLIT_MODEL
+    from tweetgeo.predict import may_fork
+
     texts = list(texts)
-    min_rows = SPLIT_MIN_ROWS if min_rows is None else min_rows
-    if len(texts) < max(min_rows, 2) or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+    if not may_fork(len(texts), SPLIT_MIN_ROWS if min_rows is None else min_rows):
         return model.predict_proba(texts)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -36,7 +36,7 @@ def sklearn_vectorizer(kind: str, ngrams: tuple[int, int], max_features: int | N
 
 
 class TfidfLookup:
-    """A fitted TF-IDF vectoriser ("word" or "char_wb") as sorted integer keys of its terms.
+    """A fitted TF-IDF vectoriser ("word" or "char_wb") as a hash table of its terms' integer keys.
 
     Exposes `vocabulary_`, `idf_` and `ngram_range` like scikit-learn's, so it saves the same way.
     """
@@ -71,21 +71,22 @@ class TfidfLookup:
     # ------------------------------------------------------------------ keys of the vocabulary
     def _word_term_keys(self, terms: list[str]) -> np.ndarray | None:
         """A term of n tokens → n token ids in base (tokens + 1), plus n × base**max_n; None when
-        these do not fit 63 bits (many tokens and long n-grams)."""
-        tokens = sorted({tok for term in terms for tok in term.split(" ")})
+        these do not fit 63 bits (many tokens and long n-grams) or a term has more than max_n tokens."""
+        parts = " ".join(terms).split(" ") if terms else []  # every term's tokens in order (none holds a space)
+        per_term = np.fromiter((term.count(" ") + 1 for term in terms), dtype=np.int64, count=len(terms))
+        tokens = sorted(set(parts))
         self._token_ids = {tok: i + 1 for i, tok in enumerate(tokens)}  # 0: a token no term holds
         self._base = len(tokens) + 1
         max_n = self.ngram_range[1]
-        if self._base ** max_n * (max_n + 1) >= 2 ** 63:
+        if self._base ** max_n * (max_n + 1) >= 2 ** 63 or int(per_term.max(initial=0)) > max_n:
             return None
-        keys = np.empty(len(terms), dtype=np.int64)
-        for i, term in enumerate(terms):
-            parts = term.split(" ")
-            key = 0
-            for j, tok in enumerate(parts):
-                key += self._token_ids[tok] * self._base ** j
-            keys[i] = key + len(parts) * self._base ** max_n
-        return keys
+        ids = np.fromiter(map(self._token_ids.__getitem__, parts), dtype=np.int64, count=len(parts))
+        starts = np.cumsum(per_term) - per_term
+        position = np.arange(len(parts), dtype=np.int64) - np.repeat(starts, per_term)  # within its term
+        weighted = ids * np.array([self._base ** j for j in range(max_n)], dtype=np.int64)[position]
+        if not len(terms):
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(weighted, starts) + per_term * self._base ** max_n
 
     def _char_term_keys(self, terms: list[str]) -> np.ndarray | None:
         """A term of n characters → n character codes of `bits` bits each, plus n << (bits·max_n);
