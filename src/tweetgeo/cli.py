@@ -70,8 +70,8 @@ def _predict(args: argparse.Namespace) -> str:
     _check_columns(frame, args.keep_columns, args.input)
     from tweetgeo.predict import predict_csv
 
-    # the run's files are checked (without TensorFlow) and its model loaded once, while a child
-    # process already cleans the texts (predict.load_and_clean)
+    # the run's files are checked (without TensorFlow) and its model loaded once; with many texts
+    # both cores work (predict.answer_frame)
     n = predict_csv(Path(args.model), Path(args.input), Path(args.output),
                     keep_columns=args.keep_columns, frame=frame)
     for warning in frame.attrs.get("warnings", []):

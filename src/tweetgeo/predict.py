@@ -185,8 +185,8 @@ class CleaningAhead:
 def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
     """The run's Predictor (`model_dir`: a run directory or check_run's CheckedRun) and the cleaned
     texts. With many texts on a multi-core Linux machine, a forked child starts cleaning them
-    (CleaningAhead) as soon as the card is read, while this process checks the run's files and
-    loads the model (once), then cleans what the child has not reached."""
+    (CleaningAhead) while this process loads the model (once; given a directory, it checks the
+    run's files first, in that time too), then cleans what the child has not reached."""
     from tweetgeo.modelfiles import check_run
 
     def checked() -> CheckedRun:  # card and files, without TensorFlow; the model is loaded once
