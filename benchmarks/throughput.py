@@ -8,8 +8,9 @@ Three tables, all on real Yachay tweets (data/raw/yachay, no pipeline output nee
    to 100, S1 batch 512 and length 30, S2 length 400, S0 batch 2,000; timed on a quarter of the rows);
 2. predict tweets/s per family through `Predictor.predict` (cleaning, model, decoding; the model
    loaded once before timing, its load time printed beside);
-3. the S0 encoder's texts/s: padded to max_tokens in input order, length-sorted batches of 256
-   (before issue 11) and length-sorted batches of 32 (now), with the largest difference in vectors.
+3. the S0 encoder's texts/s: padded to max_tokens in input order (before issue 11), length-sorted
+   batches of 256 and of 32 in float32, and batches of 32 with bfloat16 products (`encoder.precision`),
+   with the smallest cosine to the float32 vectors.
 
 Models are untrained (random weights, a random embedding matrix over the real vocabulary, random
 labels): throughput does not depend on the values. Each timing follows a warm-up on a few batches.
@@ -310,16 +311,20 @@ def encode_padded(encoder, texts: list[str], batch_size: int) -> np.ndarray:
     return out
 
 
-def encoder_table(encoder, texts: list[str]) -> None:
-    from tweetgeo.encoder import BATCH_SIZE
+def encoder_table(max_tokens: int, texts: list[str]) -> None:
+    """Texts/s of each way to run the S0 encoder: float32 variants against the padded baseline,
+    then bfloat16 products (emulated, so slower, on a CPU without AMX)."""
+    from tweetgeo.encoder import BATCH_SIZE, SentenceEncoder, cpu_multiplies_bfloat16
 
+    encoder, half = SentenceEncoder(max_tokens, "float32"), SentenceEncoder(max_tokens, "bfloat16")
     lengths = [len(seq) for seq in encoder.token_ids(texts)]
     print(f"\n## S0 encoder texts/s ({len(texts)} raw tweets; word pieces median {np.median(lengths):.0f}, "
-          f"mean {np.mean(lengths):.1f}, max_tokens 64)")
+          f"mean {np.mean(lengths):.1f}, max_tokens {max_tokens}; CPU with AMX: {cpu_multiplies_bfloat16()})")
     variants = {
-        "input order, padded to 64, batch 256": lambda: encode_padded(encoder, texts, 256),
-        "length-sorted, batch 256 (before)": lambda: encoder.encode(texts, batch_size=256),
-        f"length-sorted, batch {BATCH_SIZE} (now)": lambda: encoder.encode(texts, batch_size=BATCH_SIZE),
+        f"input order, padded to {max_tokens}, batch 256": lambda: encode_padded(encoder, texts, 256),
+        "length-sorted, batch 256": lambda: encoder.encode(texts, batch_size=256),
+        f"length-sorted, batch {BATCH_SIZE}": lambda: encoder.encode(texts, batch_size=BATCH_SIZE),
+        f"length-sorted, batch {BATCH_SIZE}, bfloat16": lambda: half.encode(texts, batch_size=BATCH_SIZE),
     }
     reference = encoder.encode(texts, batch_size=256)
     results = {}
@@ -327,11 +332,12 @@ def encoder_table(encoder, texts: list[str]) -> None:
         box = {}
         run()  # warm-up: traces every shape this variant uses
         results[name] = timed(lambda: box.setdefault("v", run()))  # noqa: B023
-        diff = np.abs(box["v"] - reference).max()
-        print(f"  {name:40s} {rate(len(texts), results[name])}  max |Δ| vs before {diff:.1e}")
-    (before, now), naive = list(results.values())[1:], list(results.values())[0]
-    print(f"  now vs before: {before[0] / now[0]:.2f}x wall, {before[1] / now[1]:.2f}x CPU; "
-          f"now vs padded: {naive[0] / now[0]:.2f}x wall, {naive[1] / now[1]:.2f}x CPU")
+        cosine = np.sum(box["v"] * reference, axis=1).min()
+        print(f"  {name:42s} {rate(len(texts), results[name])}  min cosine to batch 256 {cosine:.6f}")
+    naive, _, float32, bfloat16 = results.values()
+    print(f"  vs padded: float32 {naive[0] / float32[0]:.2f}x wall, {naive[1] / float32[1]:.2f}x CPU; "
+          f"bfloat16 {naive[0] / bfloat16[0]:.2f}x wall, {naive[1] / bfloat16[1]:.2f}x CPU; "
+          f"bfloat16 vs float32 {float32[0] / bfloat16[0]:.2f}x wall")
 
 
 def main() -> None:
@@ -363,11 +369,11 @@ def main() -> None:
     os.chdir(workdir.name)
     save_vectorizers(fit_vectorizers(corpus.clean[:args.train_rows], params.embeddings_for("yachay").tfidf),
                      paths.features_dir("yachay", "tfidf"))
-    encoder = SentenceEncoder(params.encoder.max_tokens)
+    encoder = SentenceEncoder(params.encoder.max_tokens, params.encoder.precision)
     vectors = encoder.encode(corpus.raw[:args.train_rows]) if "encoder_regression" in families else None
     models = train_table(params, families, corpus, vectors, args)
     predict_table(params, models, yachay_texts(args.predict_rows, skip=3), args.labels, encoder, args.encoder_rows)
-    encoder_table(encoder, corpus.raw[:args.encoder_rows])
+    encoder_table(params.encoder.max_tokens, corpus.raw[:args.encoder_rows])
     print(f"\nbenchmark wall time {time.perf_counter() - start:.0f} s")
 
 

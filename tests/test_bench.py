@@ -25,7 +25,7 @@ def test_throughput_benchmark_prints_each_family() -> None:
         line = r"/s wall +\d+/CPU-s" if family != "ensemble" else "trains nothing"
         assert re.search(rf"^  {family} .*({line})", training, re.M), (family, training)
         assert re.search(rf"^  {family} +\S+ +\d+/s wall", predict, re.M), (family, predict)
-    assert "now vs before" in predict  # the encoder table
+    assert "bfloat16 vs float32" in predict  # the encoder table
 
 
 def test_noop_repro_benchmark_times_scratch_projects() -> None:

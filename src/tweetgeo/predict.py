@@ -75,7 +75,8 @@ class Predictor:
         if self._encoder is None:
             from tweetgeo.encoder import SentenceEncoder
 
-            self._encoder = SentenceEncoder(max_tokens=self.spec.encoder_max_tokens)
+            self._encoder = SentenceEncoder(max_tokens=self.spec.encoder_max_tokens,
+                                            precision=self.spec.encoder_precision)
         return self._encoder.encode(list(texts))
 
     def model_inputs(self, raw_texts: Sequence[str]) -> np.ndarray:

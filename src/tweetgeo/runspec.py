@@ -37,6 +37,7 @@ class RunSpec(BaseModel):
     clean: CleanConfig  # how the training text was cleaned: predict cleans new text the same way
     decoding_top_k: int  # labels considered by distance-aware decoding
     encoder_max_tokens: int  # word pieces per text for encoder features
+    encoder_precision: Literal["auto", "float32", "bfloat16"] = "auto"  # the encoder's products (predict)
     seed: int
     members: tuple[RunSpec, ...] = ()  # an ensemble's member runs, resolved (family `ensemble`)
 
@@ -71,5 +72,6 @@ def resolve_run(params: Params, name: str) -> RunSpec:
                    labels=run.labels, features=run.features, model=run.model,
                    options=params.models[run.model], train=params.train_for(name),
                    clean=params.clean_for(run.dataset), decoding_top_k=params.evaluate.decoding_top_k,
-                   encoder_max_tokens=params.encoder.max_tokens, seed=params.seed,
+                   encoder_max_tokens=params.encoder.max_tokens,
+                   encoder_precision=params.encoder.precision, seed=params.seed,
                    members=tuple(resolve_run(params, member) for member in run.members))

@@ -91,6 +91,8 @@ def write_table(folder: Path = TIMING_DIR, out: Path = TIMING_TABLE) -> Path:
         notes = f"best epoch {e['best_epoch']}" if e.get("best_epoch") is not None else ""
         if e.get("epochs_run") is not None:
             notes += f" of {e['epochs_run']}"
+        if e.get("precision"):
+            notes += f"{'; ' if notes else ''}{e['precision']} products"
         lines.append(f"| {e.get('stage', '')} | {e.get('item') or ''} | {seconds:.1f} | "
                      f"{100 * seconds / total if total else 0:.0f}% | {e.get('rows', '')} | "
                      f"{e.get('rows_per_s', '')} | {e.get('device', '')} | {notes} |")
