@@ -15,12 +15,12 @@ import pytest
 
 from cli_checks import ROOT, run_cli, tiny_binary_run
 from fixture_project import chdir, project_copy
+from tweetgeo.forking import may_fork
 from tweetgeo.predict import (
     CLEAN_AHEAD_MIN_TEXTS,
     SPLIT_MIN_TEXTS,
     CleaningAhead,
     Predictor,
-    may_fork,
     predict_frame,
     predict_frame_split,
 )

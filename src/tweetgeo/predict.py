@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ import pandas as pd
 
 from tweetgeo import paths
 from tweetgeo.config import CleanConfig
+from tweetgeo.forking import in_two_processes, may_fork
 from tweetgeo.metrics import argmax_decode, expected_distance_decode, label_distances, top_k_stable
 from tweetgeo.modelcard import ModelCard, load_card
 from tweetgeo.modelfiles import CheckedRun
@@ -22,15 +22,6 @@ CLEAN_AHEAD_MIN_TEXTS = 5000  # from this many texts on, a child process cleans 
 CLEAN_AHEAD_PARTS = 8  # the texts in parts: the child takes them in order, this process the rest from the end
 CONFIDENCE_DIGITS = 4  # the argmax probability, rounded for people
 SPLIT_MIN_TEXTS = 5000  # from this many texts on, a model loaded without TensorFlow answers in two processes
-
-_ROWS_SPLIT = False  # inside predict_frame_split's two processes: nothing forks again
-
-
-def may_fork(rows: int, min_rows: int) -> bool:
-    """Whether `rows` rows are worth a forked second process: at least min_rows, a multi-core Linux
-    machine (fork), and not already inside predict_frame_split."""
-    return not _ROWS_SPLIT and rows >= max(min_rows, 2) and (os.cpu_count() or 1) >= 2 and sys.platform == "linux"
-
 
 class Predictor:
     """A trained run: cleans, featurises, predicts and decodes exactly as its card says."""
@@ -183,23 +174,16 @@ class CleaningAhead:
         _AHEAD_CLEANER = None
 
 
-def load_and_clean(model_dir: Path | CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
-    """The run's Predictor (`model_dir`: a run directory or check_run's CheckedRun) and the cleaned
-    texts. With many texts on a multi-core Linux machine, a forked child starts cleaning them
-    (CleaningAhead) while this process loads the model (once; given a directory, it checks the
-    run's files first, in that time too), then cleans what the child has not reached."""
-    from tweetgeo.modelfiles import check_run
-
-    def checked() -> CheckedRun:  # card and files, without TensorFlow; the model is loaded once
-        return model_dir if isinstance(model_dir, CheckedRun) else check_run(Path(model_dir))
-
+def load_and_clean(run: CheckedRun, texts: Sequence[str]) -> tuple[Predictor, np.ndarray]:
+    """The checked run's Predictor and the cleaned texts. With many texts on a multi-core Linux
+    machine, a forked child starts cleaning them (CleaningAhead) while this process loads the
+    model (once), then this process cleans what the child has not reached."""
     if not may_fork(len(texts), CLEAN_AHEAD_MIN_TEXTS):
-        predictor = Predictor(checked())
+        predictor = Predictor(run)
         return predictor, predictor.clean(texts)
-    card = model_dir.card if isinstance(model_dir, CheckedRun) else load_card(Path(model_dir))
-    ahead = CleaningAhead(card.spec.clean, list(texts))
+    ahead = CleaningAhead(run.card.spec.clean, list(texts))
     try:
-        predictor = Predictor(checked())
+        predictor = Predictor(run)
         predictor._cleaner = ahead.cleaner
     except BaseException:
         ahead.close()
@@ -227,31 +211,15 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame,
     return result
 
 
-_SPLIT_PREDICTOR: Predictor | None = None  # the Predictor the forked child of predict_frame_split inherits
-
-
-def _predict_in_child(frame: pd.DataFrame, keep_columns: Sequence[str]) -> pd.DataFrame:
-    return predict_frame(_SPLIT_PREDICTOR, frame, keep_columns)
-
-
 def predict_frame_split(predictor: Predictor, frame: pd.DataFrame, keep_columns: Sequence[str] = ()) -> pd.DataFrame:
     """predict_frame(predictor, frame, keep_columns), the same rows (each row is answered on its own):
     a forked child cleans, scores and decodes the second half while this process does the first.
     The model was loaded once, before the fork; only for a process without TensorFlow (not fork-safe)."""
-    global _ROWS_SPLIT, _SPLIT_PREDICTOR
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     predictor.clean([])  # the cleaner, built once before the fork
     half = len(frame) // 2
-    _ROWS_SPLIT, _SPLIT_PREDICTOR = True, predictor
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            second = pool.submit(_predict_in_child, frame.iloc[half:], list(keep_columns))
-            first = predict_frame(predictor, frame.iloc[:half], keep_columns)
-            return pd.concat([first, second.result()], ignore_index=True)
-    finally:
-        _ROWS_SPLIT, _SPLIT_PREDICTOR = False, None
+    first, second = in_two_processes(lambda part: predict_frame(predictor, part, keep_columns),
+                                     frame.iloc[:half], frame.iloc[half:])
+    return pd.concat([first, second], ignore_index=True)
 
 
 def answer_frame(model_dir: Path | CheckedRun, frame: pd.DataFrame,
@@ -274,8 +242,8 @@ def answer_frame(model_dir: Path | CheckedRun, frame: pd.DataFrame,
 def predict_csv(model_dir: Path | CheckedRun, input_csv: Path, output_csv: Path, *,
                 keep_columns: Sequence[str] = (), frame: pd.DataFrame | None = None) -> int:
     """`tweetgeo predict`: CSV with a text column in, predictions per row out (output "-":
-    standard output). `model_dir`: a run directory, or check_run's CheckedRun (the command line
-    checks the run once and hands it on). `frame`: the input already read by read_predict_csv."""
+    standard output). `model_dir`: a run directory (its files are checked once, answer_frame), or
+    check_run's CheckedRun. `frame`: the input already read by read_predict_csv."""
     from tweetgeo.datasets import read_predict_csv
     from tweetgeo.io import WriteError, write_csv
 

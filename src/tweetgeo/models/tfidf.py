@@ -299,32 +299,16 @@ def read_model_files(directory: str | Path, n_labels: int | None = None) -> Tfid
 
 
 SPLIT_MIN_ROWS = 5000  # from this many texts on, a forked child scores the second half (2 cores)
-_SPLIT_MODEL: TfidfLinear | None = None  # the model the forked child of predict_proba_split inherits
-
-
-def _proba_in_child(texts: list[str]) -> np.ndarray:
-    return _SPLIT_MODEL.predict_proba(texts)
 
 
 def predict_proba_split(model: TfidfLinear, texts: Iterable[str], min_rows: int | None = None) -> np.ndarray:
     """model.predict_proba(texts), the same rows bit for bit (each row is scored on its own); with
     at least min_rows (default SPLIT_MIN_ROWS) texts on a multi-core Linux machine, a forked child
     scores the second half while this process scores the first."""
-    global _SPLIT_MODEL
-    from tweetgeo.predict import may_fork
+    from tweetgeo.forking import in_two_processes, may_fork
 
     texts = list(texts)
     if not may_fork(len(texts), SPLIT_MIN_ROWS if min_rows is None else min_rows):
         return model.predict_proba(texts)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     half = len(texts) // 2
-    _SPLIT_MODEL = model
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            second = pool.submit(_proba_in_child, texts[half:])
-            first = model.predict_proba(texts[:half])
-            return np.concatenate([first, second.result()])
-    finally:
-        _SPLIT_MODEL = None
+    return np.concatenate(in_two_processes(model.predict_proba, texts[:half], texts[half:]))
