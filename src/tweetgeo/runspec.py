@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, SerializeAsAny, field_validator
 
 from tweetgeo import paths
-from tweetgeo.config import CleanConfig, ConfigError, Params, TrainConfig
+from tweetgeo.config import CleanConfig, ConfigError, EncoderPrecision, Params, TrainConfig
 from tweetgeo.models import registry
 from tweetgeo.models.registry import Family, FamilyConfig
 
@@ -37,7 +37,7 @@ class RunSpec(BaseModel):
     clean: CleanConfig  # how the training text was cleaned: predict cleans new text the same way
     decoding_top_k: int  # labels considered by distance-aware decoding
     encoder_max_tokens: int  # word pieces per text for encoder features
-    encoder_precision: Literal["auto", "float32", "bfloat16"] = "auto"  # the encoder's products (predict)
+    encoder_precision: EncoderPrecision = "auto"  # the encoder's products (predict)
     seed: int
     members: tuple[RunSpec, ...] = ()  # an ensemble's member runs, resolved (family `ensemble`)
 
