@@ -5,11 +5,13 @@ Builds throw-away git + DVC projects under a temporary directory with N trivial 
 build them, then times no-op `dvc repro` R times and prints the median, and `dvc repro -f -s` of one
 trivial stage: what DVC adds to every stage that runs (it parses and rewrites the whole dvc.lock,
 whose size grows with stages × deps). The no-op is timed in this repository (its real pipeline) for
-comparison, only when `dvc status` says it is up to date.
+comparison, only when `dvc status` says it is up to date; with --baseline, also in another checkout of
+it (e.g. an earlier commit whose outputs are checked out from this cache), alternating the two.
 Nothing here runs a model; all timings come from one run on one machine, so compare them with
 each other, not with other machines. Usage:
 
     python benchmarks/noop_repro.py [--stages 10 40 80] [--deps 1 30] [--rounds 3] [--scratch-only]
+                                    [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -85,12 +87,34 @@ def stage_count(project: Path) -> int:
     return len(out.split())
 
 
+def compare_with_baseline(baseline: Path, n: int, rounds: int) -> None:
+    """No-op `dvc repro` here and in `baseline`, alternating round by round: medians and their ratio."""
+    if subprocess.run([DVC, "status", "-q"], cwd=baseline, env=ENV).returncode != 0:
+        print(f"  baseline {baseline}: not up to date (`dvc status`): not timed")
+        return
+    times: dict[Path, list[float]] = {ROOT: [], baseline: []}
+    for project in times:
+        sh([DVC, "repro", "-q"], project)  # warm-up
+    for _ in range(rounds):
+        for project in times:
+            start = time.perf_counter()
+            sh([DVC, "repro", "-q"], project)
+            times[project].append(time.perf_counter() - start)
+    here, base = (statistics.median(times[p]) for p in (ROOT, baseline))
+    m = stage_count(baseline)
+    print(f"  this repository: {n} stages  {here:5.2f} s  ({1000 * here / n:4.0f} ms per stage)")
+    print(f"  baseline {baseline}: {m} stages  {base:5.2f} s  ({1000 * base / m:4.0f} ms per stage)")
+    print(f"  ratio baseline / this: {base / here:.2f}x (rounds alternate; median of {rounds})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stages", type=int, nargs="+", default=[10, 40, 80])
     parser.add_argument("--deps", type=int, nargs="+", default=[1, 30])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scratch-only", action="store_true", help="do not time this repository")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this project, up to date: its "
+                        "no-op is timed alternately with this one's (side by side)")
     args = parser.parse_args()
     version = subprocess.run([DVC, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"# no-op dvc repro, DVC {version}, {os.cpu_count()} CPUs, load average "
@@ -113,8 +137,11 @@ def main() -> None:
             print(f"  this repository: {n} stages, not up to date (`dvc status`): not timed, since "
                   "`dvc repro` would run stages")
             return
-        seconds = noop_seconds(ROOT, args.rounds)
-        print(f"  this repository: {n} stages  {seconds:5.2f} s  ({1000 * seconds / n:4.0f} ms per stage)")
+        if args.baseline is None:
+            seconds = noop_seconds(ROOT, args.rounds)
+            print(f"  this repository: {n} stages  {seconds:5.2f} s  ({1000 * seconds / n:4.0f} ms per stage)")
+            return
+        compare_with_baseline(args.baseline, n, args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -62,8 +62,10 @@ def test_a_run_depends_on_its_own_feature_kind_only():
 
 def test_an_ensemble_runs_after_every_trained_run():
     """Its members are runs of `runs`: the ensemble stage depends on all of models/ and their entries."""
+    from tweetgeo.stage_params import STAGE_PARAMS
+
     ensemble = _stage("ensemble")
-    assert "models" in ensemble["deps"] and {"runs", "models", "ensembles.${key}"} <= set(ensemble["params"])
+    assert "models" in ensemble["deps"] and {"runs", "models", "ensembles.{key}"} <= set(STAGE_PARAMS["ensemble"])
     assert not any(str(out).startswith("models") for out in _paths(ensemble["outs"]))
 
 
@@ -175,11 +177,11 @@ SPEC_SOURCES = [("seed", 7), ("clean.lowercase", False), ("datasets.disaster.cle
                 ("embeddings.word2vec.epochs", 3), ("levers.datasets", ["disaster"])]
 
 
-def _param_declared(key: str, declared: list[str], item: dict[str, str]) -> bool:
-    """Whether a stage's params entries (with ${key}/${item.*} filled in) include `key`."""
+def _param_declared(key: str, declared: tuple[str, ...], item: dict[str, str]) -> bool:
+    """Whether a stage's params keys (stage_params.STAGE_PARAMS, with {key}/{dataset}/{model} filled
+    in) include `key`."""
     for entry in declared:
-        name = entry.replace("${key}", item["key"]).replace("${item.dataset}", item["dataset"])
-        name = name.replace("${item.model}", item["model"])
+        name = entry.format(**item)
         if key == name or key.startswith(name + "."):
             return True
     return False
@@ -190,6 +192,7 @@ def test_train_and_ensemble_stages_depend_on_every_param_their_spec_holds():
     keep the old value, and `dvc exp run -S` of it changes nothing (evaluate.decoding_top_k once)."""
     from tweetgeo.config import parse_params
     from tweetgeo.runspec import resolve_run
+    from tweetgeo.stage_params import STAGE_PARAMS
 
     shipped = yaml.safe_load((ROOT / "params.yaml").read_text())
     stages = {"train": ("disaster-bigru", "runs"), "ensemble": ("disaster-ensemble", "ensembles")}
@@ -205,4 +208,4 @@ def test_train_and_ensemble_stages_depend_on_every_param_their_spec_holds():
                 node = node[part]
             node[last] = value
             if resolve_run(parse_params(changed), run).stamp() != before:
-                assert _param_declared(key, _stage(stage)["params"], item), (stage, key)
+                assert _param_declared(key, STAGE_PARAMS[stage], item), (stage, key)

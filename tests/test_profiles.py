@@ -102,15 +102,19 @@ def test_check_params_cli_reports_overlay_errors_in_one_line(tmp_path):
     assert "train.epochz: unknown key" in proc.stderr and "big.yaml" in proc.stderr
 
 
-def test_every_stage_that_reads_params_tracks_the_profile():
+def test_every_stage_reads_its_params_through_check_params_with_the_profile():
+    """check_params reads params.yaml and the overlays; every other stage that reads params depends
+    on the values it wrote for it (data/params/<stage>@<item>.json), which hold `profile`."""
+    from tweetgeo.stage_params import STAGE_PARAMS
+
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for name, stage in stages.items():
-        body = stage.get("do", stage)
-        if "params" not in body:
-            continue
-        params = body["params"]
-        assert "profile" in params or {"params.yaml": None} in params, name
-        assert "conf/profiles" in body["deps"], name
+    check = stages["check_params"]
+    assert {"params.yaml": None} in check["params"] and "conf/profiles" in check["deps"]
+    assert set(stages) - set(STAGE_PARAMS) == {"check_params", "fingerprint"}
+    for name, keys in STAGE_PARAMS.items():
+        body = stages[name].get("do", stages[name])
+        assert "params" not in body and "conf/profiles" not in body["deps"], name
+        assert keys[0] == "profile" and [d for d in body["deps"] if d.startswith("data/params/")], name
 
 
 def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -148,20 +152,23 @@ def test_switching_to_full_profile_reruns_every_stage(tmp_path):
         stages.append(stage.name)
         for out in stage.outs:
             path = project / out.def_path
+            if stage.name == "check_params":
+                continue  # it runs for real: its files are what the stages depend on
             if path.suffix:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("placeholder\n")
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 (path / "placeholder").write_text("placeholder\n")
+    _dvc(project, "repro", "-q", "-s", "check_params")
     _dvc(project, "commit", "-f", "-q")
     assert json.loads(_dvc(project, "status", "--json").stdout or "{}") == {}  # default: up to date
 
     params = project / "params.yaml"
     params.write_text(params.read_text().replace("\nprofile: default", "\nprofile: full", 1))
-    declared = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    reading = sorted(s for s in stages if "params" in declared[s.split("@")[0]].get("do", declared[s.split("@")[0]]))
-    assert set(stages) - set(reading) == {"fingerprint"}  # hashes source files: no params to follow
+    assert sorted(json.loads(_dvc(project, "status", "--json").stdout)) == ["check_params"]
+    _dvc(project, "repro", "-q", "-s", "check_params")  # writes every stage's values under `full`
+    reading = sorted(set(stages) - {"check_params", "fingerprint"})  # fingerprint: source files only
     status = json.loads(_dvc(project, "status", "--json").stdout)
     assert sorted(status) == reading and len(reading) > 40
     dry = _dvc(project, "repro", "--dry").stdout

@@ -87,6 +87,13 @@ def _check(args: argparse.Namespace) -> str:
     from tweetgeo.config import load_params
 
     params = load_params(args.params)
+    if args.stage_params is not None:  # the stage `check_params`: what each stage reads
+        from tweetgeo.config import read_yaml
+        from tweetgeo.profiles import overlaid
+        from tweetgeo.stage_params import write_stage_params
+
+        count = write_stage_params(overlaid(read_yaml(args.params), args.params), Path(args.stage_params))
+        print(f"wrote the values {count} stages read to {args.stage_params}/")
     return (f"{args.params}: valid ({len(params.datasets)} data sets, {len(params.runs)} runs, "
             f"{len(params.ensembles)} ensembles)")
 
@@ -110,6 +117,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_predict)
     c = sub.add_parser("check-params", help="validate params.yaml")
     c.add_argument("--params", default="params.yaml")
+    c.add_argument("--stage-params", metavar="DIR",
+                   help="also write the values each dvc.yaml stage reads, one JSON file per stage "
+                        "(the stage check_params: data/params)")
     c.set_defaults(func=_check)
     return top
 

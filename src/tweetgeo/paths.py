@@ -9,6 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 LIBRARY_FINGERPRINT = Path("data/fingerprints/library.sha256")  # stage `fingerprint` (src/tweetgeo/fingerprint.py)
+STAGE_PARAMS_DIR = Path("data/params")  # stage `check_params` (src/tweetgeo/stage_params.py)
+
+
+def stage_params_file(stage: str, item: str | None = None) -> Path:
+    """The params.yaml values stage `stage` (of foreach item `item`) reads, written by check_params."""
+    return STAGE_PARAMS_DIR / (f"{stage}@{item}.json" if item is not None else f"{stage}.json")
 
 
 def prepared(dataset: str) -> Path:

@@ -79,17 +79,30 @@ def check_templated_keys(base: dict[str, Any], overlay: dict[str, Any], path: Pa
                           f"set it in params.yaml, not in a profile")
 
 
+def _overlay_path(profile: str, params_path: Path) -> Path:
+    path = profiles_dir(params_path) / f"{profile}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{params_path}: profile: unknown profile {profile!r} "
+                          f"(known: {', '.join(available(params_path))}; "
+                          f"a profile is a file {PROFILES_DIR}/<name>.yaml)")
+    return path
+
+
+def overlaid(data: dict[str, Any], params_path: str | Path) -> dict[str, Any]:
+    """params.yaml's mapping with its profile's overlay merged in, unvalidated (check with `resolve`)."""
+    profile = data.get("profile", DEFAULT)
+    if profile == DEFAULT:
+        return data
+    return deep_merge(data, read_overlay(_overlay_path(profile, Path(params_path))))
+
+
 def resolve(data: dict[str, Any], params_path: str | Path) -> Params:
     """Validate params.yaml's mapping, then apply and validate its profile's overlay."""
     params_path = Path(params_path)
     params = parse_params(data, str(params_path))  # errors of params.yaml itself name params.yaml
     if params.profile == DEFAULT:
         return params
-    overlay_path = profiles_dir(params_path) / f"{params.profile}.yaml"
-    if not overlay_path.is_file():
-        raise ConfigError(f"{params_path}: profile: unknown profile {params.profile!r} "
-                          f"(known: {', '.join(available(params_path))}; "
-                          f"a profile is a file {PROFILES_DIR}/<name>.yaml)")
+    overlay_path = _overlay_path(params.profile, params_path)
     overlay = read_overlay(overlay_path)
     check_templated_keys(data, overlay, overlay_path)
     # params.yaml alone is valid, so any error now comes from the overlay: name it
