@@ -1,10 +1,10 @@
-"""fingerprint: the sha256 of every library file the train and evaluate stages run, in one file
-they depend on (src/tweetgeo/fingerprint.py says why)."""
+"""fingerprint: the sha256 of the library files each kind of stage runs (dvc.yaml vars `sources`),
+one file per kind that its stages depend on (src/tweetgeo/fingerprint.py says why)."""
 
 from pathlib import Path
 
-from tweetgeo.fingerprint import stage_deps, write_fingerprint
-from tweetgeo.paths import LIBRARY_FINGERPRINT
+from tweetgeo.fingerprint import stage_sources, write_fingerprints
+from tweetgeo.paths import FINGERPRINTS_DIR
 
 if __name__ == "__main__":
-    write_fingerprint(stage_deps(Path("dvc.yaml"), "fingerprint"), LIBRARY_FINGERPRINT)
+    write_fingerprints(stage_sources(Path("dvc.yaml")), FINGERPRINTS_DIR)

@@ -138,17 +138,30 @@ def _covered(file: Path, deps: list[str]) -> bool:
     return any(rel == Path(d) or Path(d) in rel.parents for d in deps)
 
 
-def test_train_and_evaluate_stages_read_their_library_through_the_fingerprint():
-    """No library path listed twice: the ~70 train/evaluate stages keep dvc.lock small."""
+def test_stages_read_their_library_through_a_fingerprint():
+    """No library path listed per stage (DVC checks each path of each stage, and the ~70 train/evaluate
+    stages keep dvc.lock small): each kind of stage depends on its fingerprint, which the stage
+    `fingerprint` writes from vars `sources`; it and check_params read all of src/tweetgeo."""
+    from tweetgeo.fingerprint import stage_sources
+
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for name in ("train", "evaluate", "ensemble", "evaluate_ensemble"):
-        deps = stages[name]["do"]["deps"]
-        assert str(LIBRARY_FINGERPRINT) in deps and not [d for d in deps if d.startswith("src/")], name
-    assert str(LIBRARY_FINGERPRINT) in [str(o) for o in stages["fingerprint"]["outs"]]
+    kinds = stage_sources(ROOT / "dvc.yaml")
+    for name, stage in stages.items():
+        deps = stage.get("do", stage)["deps"]
+        if name in ("check_params", "fingerprint"):
+            assert "src/tweetgeo" in deps, name
+            continue
+        kind = "library" if name in ("train", "evaluate", "ensemble", "evaluate_ensemble") else name
+        assert kind in kinds and str(paths.fingerprint_file(kind)) in deps, name
+        assert not [d for d in deps if d.startswith("src/")], name
+    assert str(paths.FINGERPRINTS_DIR) in [str(o) for o in stages["fingerprint"]["outs"]]
+    assert LIBRARY_FINGERPRINT == paths.fingerprint_file("library")
 
 
 def test_deps_list_every_library_file_a_stage_runs():
     """dvc.yaml's promise: editing a library file re-runs every stage that uses it."""
+    from tweetgeo.fingerprint import stage_sources
+
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     missing = {}
     for name, stage in stages.items():
@@ -156,8 +169,9 @@ def test_deps_list_every_library_file_a_stage_runs():
         words = body["cmd"].split()
         script = (ROOT / words[1]) if words[1].startswith("stages/") else _module_file(words[2])
         deps = list(body.get("deps", []))
-        if str(LIBRARY_FINGERPRINT) in deps:  # the fingerprint stands for its stage's deps
-            deps += stages["fingerprint"]["deps"]
+        for kind, files in stage_sources(ROOT / "dvc.yaml").items():
+            if str(paths.fingerprint_file(kind)) in deps:  # the fingerprint stands for its files
+                deps += files
         model_code = "src/tweetgeo/models" in deps
         lacking = sorted(str(f.relative_to(ROOT)) for f in library_files_used(script, model_code)
                          if f.name != "__init__.py" or f.parent.name != "tweetgeo"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tweetgeo.fingerprint import digest_lines, stage_deps, write_fingerprint
+from tweetgeo.fingerprint import digest_lines, stage_sources, write_fingerprint, write_fingerprints
 
 
 def _tree(root: Path) -> None:
@@ -36,9 +36,25 @@ def test_a_missing_path_is_named(tmp_path, monkeypatch) -> None:
         digest_lines(["gone.py"])
 
 
-def test_stage_deps_reads_the_stage_of_dvc_yaml(tmp_path) -> None:
+def test_stage_sources_reads_the_vars_of_dvc_yaml(tmp_path) -> None:
     dvc_yaml = tmp_path / "dvc.yaml"
-    dvc_yaml.write_text("stages:\n  fingerprint:\n    cmd: x\n    deps: [a.py, src]\n")
-    assert stage_deps(dvc_yaml, "fingerprint") == ["a.py", "src"]
-    with pytest.raises(KeyError, match="other"):
-        stage_deps(dvc_yaml, "other")
+    dvc_yaml.write_text("vars:\n  - other: 1\n  - sources:\n      library: [a.py, src]\n      prepare: [a.py]\n"
+                        "stages: {}\n")
+    assert stage_sources(dvc_yaml) == {"library": ["a.py", "src"], "prepare": ["a.py"]}
+    dvc_yaml.write_text("stages: {}\n")
+    with pytest.raises(KeyError, match="sources"):
+        stage_sources(dvc_yaml)
+
+
+def test_one_file_per_kind_and_a_kind_no_longer_listed_is_removed(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _tree(tmp_path)
+    out = Path("fp")
+    write_fingerprints({"library": ["pkg"], "prepare": ["one.py"], "gone": ["one.py"]}, out)
+    written = write_fingerprints({"library": ["pkg"], "prepare": ["one.py"]}, out)
+    names = ["library.sha256", "prepare.sha256"]
+    assert sorted(p.name for p in out.iterdir()) == names == sorted(p.name for p in written)
+    (tmp_path / "one.py").write_text("print(2)\n")
+    before = (out / "library.sha256").read_text()
+    write_fingerprints({"library": ["pkg"], "prepare": ["one.py"]}, out)
+    assert (out / "library.sha256").read_text() == before  # only the kinds that run one.py change

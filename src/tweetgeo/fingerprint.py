@@ -1,9 +1,12 @@
-"""One file whose content changes exactly when one of a stage's source files changes.
+"""Files whose content changes exactly when one of a kind of stage's source files changes.
 
-The ~70 train and evaluate stages run the same 31 library paths. Listed in each stage, they made
-half of dvc.lock (500 KB), which DVC parses and rewrites after every stage it runs: about 4 s a
-stage on a 2-core machine (benchmarks/RESULTS.md). Those stages depend on the `fingerprint`
-stage's output instead; it lists the paths once, so editing one still re-runs exactly them.
+DVC checks every dependency path of every stage in each `dvc repro`, and rewrites the whole
+dvc.lock after every stage it runs. Listed in each stage, the ~30 library paths of the ~70 train
+and evaluate stages made half of dvc.lock (500 KB; about 4 s a stage on a 2-core machine,
+benchmarks/RESULTS.md), and the ~15 of each data stage a quarter of a no-op's path checks. So
+dvc.yaml lists them once per kind of stage (vars `sources`), the `fingerprint` stage hashes each
+list into data/fingerprints/<kind>.sha256, and the stages depend on their kind's file: editing
+one library file still re-runs exactly the stages that run it.
 """
 
 # Hashed by hand: DVC's own hashes of a stage's deps are not exposed as a file a later stage can read.
@@ -39,12 +42,13 @@ def digest_lines(paths: Iterable[str | Path]) -> list[str]:
     return [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.as_posix()}" for p in source_files(paths)]
 
 
-def stage_deps(dvc_yaml: Path, stage: str) -> list[str]:
-    """The deps a (plain, not foreach) stage of dvc.yaml lists."""
-    stages = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")).get("stages", {})
-    if stage not in stages or "deps" not in stages[stage]:
-        raise KeyError(f"{dvc_yaml}: no stage {stage!r} with deps")
-    return [str(dep) for dep in stages[stage]["deps"]]
+def stage_sources(dvc_yaml: Path) -> dict[str, list[str]]:
+    """The library paths of each kind of stage: dvc.yaml's vars entry `sources`."""
+    data = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
+    for entry in data.get("vars") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("sources"), dict):
+            return {kind: [str(path) for path in paths] for kind, paths in entry["sources"].items()}
+    raise KeyError(f"{dvc_yaml}: no vars entry `sources` (the library files of each kind of stage)")
 
 
 def write_fingerprint(deps: Iterable[str | Path], out: Path) -> Path:
@@ -52,3 +56,13 @@ def write_fingerprint(deps: Iterable[str | Path], out: Path) -> Path:
     with atomic_path(Path(out)) as tmp:
         tmp.write_text("\n".join(digest_lines(deps)) + "\n", encoding="utf-8")
     return Path(out)
+
+
+def write_fingerprints(sources: dict[str, list[str]], out_dir: Path) -> list[Path]:
+    """One fingerprint per kind, out_dir/<kind>.sha256; files of kinds no longer listed are removed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {out_dir / f"{kind}.sha256": paths for kind, paths in sources.items()}
+    for old in out_dir.glob("*.sha256"):
+        if old not in wanted:
+            old.unlink()
+    return [write_fingerprint(paths, out) for out, paths in wanted.items()]

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-LIBRARY_FINGERPRINT = Path("data/fingerprints/library.sha256")  # stage `fingerprint` (src/tweetgeo/fingerprint.py)
+FINGERPRINTS_DIR = Path("data/fingerprints")  # stage `fingerprint` (src/tweetgeo/fingerprint.py)
+
+
+def fingerprint_file(kind: str) -> Path:
+    """The sha256 of the library files stages of `kind` run (dvc.yaml vars `sources.<kind>`)."""
+    return FINGERPRINTS_DIR / f"{kind}.sha256"
+
+
+LIBRARY_FINGERPRINT = fingerprint_file("library")  # train, evaluate, ensemble, evaluate_ensemble
 STAGE_PARAMS_DIR = Path("data/params")  # stage `check_params` (src/tweetgeo/stage_params.py)
 
 
