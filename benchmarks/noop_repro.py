@@ -6,7 +6,8 @@ build them, then times no-op `dvc repro` R times and prints the median, and `dvc
 trivial stage: what DVC adds to every stage that runs (it parses and rewrites the whole dvc.lock,
 whose size grows with stages × deps). The no-op is timed in this repository (its real pipeline) for
 comparison, only when `dvc status` says it is up to date; with --baseline, also in another checkout of
-it (e.g. an earlier commit whose outputs are checked out from this cache), alternating the two.
+it (e.g. an earlier commit whose outputs are checked out from this cache), alternating the two, and
+`dvc repro -f -s fingerprint` there and here (a quick stage with unchanged outputs).
 Nothing here runs a model; all timings come from one run on one machine, so compare them with
 each other, not with other machines. Usage:
 
@@ -32,8 +33,8 @@ ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "bench", "GIT_A
        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x.invalid"}
 
 
-def sh(cmd: list[str], cwd: Path) -> None:
-    subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True, text=True)
+def sh(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run(cmd, cwd=cwd, env=env or ENV, check=True, capture_output=True, text=True)
 
 
 def scratch_project(where: Path, stages: int, deps: int) -> Path:
@@ -87,24 +88,36 @@ def stage_count(project: Path) -> int:
     return len(out.split())
 
 
+# a stage both trees have, quick, whose outputs do not change when forced: what DVC adds per stage run
+FORCED_STAGE = "fingerprint"
+
+
 def compare_with_baseline(baseline: Path, n: int, rounds: int) -> None:
     """No-op `dvc repro` here and in `baseline`, alternating round by round: medians and their ratio."""
     if subprocess.run([DVC, "status", "-q"], cwd=baseline, env=ENV).returncode != 0:
         print(f"  baseline {baseline}: not up to date (`dvc status`): not timed")
         return
-    times: dict[Path, list[float]] = {ROOT: [], baseline: []}
-    for project in times:
-        sh([DVC, "repro", "-q"], project)  # warm-up
-    for _ in range(rounds):
-        for project in times:
-            start = time.perf_counter()
-            sh([DVC, "repro", "-q"], project)
-            times[project].append(time.perf_counter() - start)
-    here, base = (statistics.median(times[p]) for p in (ROOT, baseline))
     m = stage_count(baseline)
-    print(f"  this repository: {n} stages  {here:5.2f} s  ({1000 * here / n:4.0f} ms per stage)")
-    print(f"  baseline {baseline}: {m} stages  {base:5.2f} s  ({1000 * base / m:4.0f} ms per stage)")
-    print(f"  ratio baseline / this: {base / here:.2f}x (rounds alternate; median of {rounds})")
+    # the baseline's stages import its own library (this venv's editable install points here)
+    envs = {ROOT: ENV, baseline: {**ENV, "PYTHONPATH": str(baseline.resolve() / "src")}}
+    forced = ["repro", "-q", "-f", "-s", FORCED_STAGE]
+    for what, args in (("no-op dvc repro", ["repro", "-q"]), (f"dvc repro -f -s {FORCED_STAGE}", forced)):
+        times: dict[Path, list[float]] = {ROOT: [], baseline: []}
+        for project in times:
+            sh([DVC, *args], project, envs[project])  # warm-up
+        for _ in range(rounds):
+            for project in times:
+                start = time.perf_counter()
+                sh([DVC, *args], project, envs[project])
+                times[project].append(time.perf_counter() - start)
+        here, base = (statistics.median(times[p]) for p in (ROOT, baseline))
+        print(f"  {what}: this repository ({n} stages, dvc.lock {_kb(ROOT):.0f} KB) {here:5.2f} s; "
+              f"baseline {baseline} ({m} stages, dvc.lock {_kb(baseline):.0f} KB) {base:5.2f} s; "
+              f"ratio {base / here:.2f}x (rounds alternate; median of {rounds})")
+
+
+def _kb(project: Path) -> float:
+    return (project / "dvc.lock").stat().st_size / 1024
 
 
 def main() -> None:
