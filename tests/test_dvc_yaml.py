@@ -112,7 +112,8 @@ def library_files_used(script: Path, model_code: bool) -> set[Path]:
     functions); importing the model registry pulls in every family module (they are discovered, not
     imported by name). Without `model_code` the stage only validates model options: the functions of
     tweetgeo/models/ (building, training, loading) never run, so their imports are not followed."""
-    todo, seen = [script, ROOT / "stages" / "_common.py"], set()
+    common = ROOT / "stages" / "_common.py"  # every stage script but fingerprint.py starts through it
+    todo, seen = [script, *([common] if "from _common import" in script.read_text() else [])], set()
     models = ROOT / "src/tweetgeo/models"
     families = sorted((models / "families").glob("*.py"))
     while todo:
@@ -130,7 +131,7 @@ def library_files_used(script: Path, model_code: bool) -> set[Path]:
                         todo.append(init)
             if module == "tweetgeo.models.registry":
                 todo += families
-    return {p for p in seen if p.is_relative_to(ROOT / "src")}
+    return {p for p in seen if p.is_relative_to(ROOT / "src") or p.name == "_common.py"}
 
 
 def _covered(file: Path, deps: list[str]) -> bool:
