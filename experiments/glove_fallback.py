@@ -20,6 +20,7 @@ import statistics
 import tempfile
 from collections import Counter
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 from gensim.models import KeyedVectors
@@ -97,16 +98,17 @@ def main() -> None:
         results: dict[str, list[tuple[float, float]]] = {"embed stage's matrix": [], "with the fallback": []}
         for seed in args.seeds:
             for name, folder in (("embed stage's matrix", source), ("with the fallback", variant)):
-                paths.features_dir = lambda dataset, kind, folder=folder: (  # noqa: E731
-                    folder if kind == "glove" else original_dir(dataset, kind))
+                def features_dir(dataset: str, kind: str, folder: Path = folder) -> Path:
+                    return folder if kind == "glove" else original_dir(dataset, kind)
+
                 run = spec.model_copy(update={"seed": seed})
                 runtime.seed_everything(seed)
-                fitted = fit_model(run, n_classes, train, val)
-                _, chosen = decision_threshold(run, fitted.model, val)
+                with mock.patch.object(paths, "features_dir", features_dir):  # the family reads it
+                    fitted = fit_model(run, n_classes, train, val)
+                    _, chosen = decision_threshold(run, fitted.model, val)
                 results[name].append((chosen["validation_f1_at_0.5"], chosen["validation_f1_at_threshold"]))
                 print(f"  seed {seed}, {name}: validation F1 {chosen['validation_f1_at_0.5']:.4f} at 0.5, "
                       f"{chosen['validation_f1_at_threshold']:.4f} at its F1-best threshold", flush=True)
-        paths.features_dir = original_dir
     for name, scores in results.items():
         at_half, at_best = zip(*scores, strict=True)
         spread = statistics.stdev(at_half) if len(at_half) > 1 else 0.0
