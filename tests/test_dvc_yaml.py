@@ -60,12 +60,15 @@ def test_a_run_depends_on_its_own_feature_kind_only():
         assert "data/features/${item.dataset}" in _paths(_stage(name)["deps"])
 
 
-def test_an_ensemble_runs_after_every_trained_run():
-    """Its members are runs of `runs`: the ensemble stage depends on all of models/ and their entries."""
+def test_an_ensemble_runs_after_every_trained_run_and_reads_its_members_only():
+    """Its members are runs of `runs`: stage members@<ensemble> depends on all of models/ (so it runs
+    after every train stage) and hashes the members' folders, which the ensemble depends on."""
     from tweetgeo.stage_params import STAGE_PARAMS
 
-    ensemble = _stage("ensemble")
-    assert "models" in ensemble["deps"] and {"runs", "models", "ensembles.{key}"} <= set(STAGE_PARAMS["ensemble"])
+    members, ensemble = _stage("members"), _stage("ensemble")
+    assert "models" in members["deps"] and str(paths.members_fingerprint("${key}")) in _paths(members["outs"])
+    assert str(paths.members_fingerprint("${key}")) in ensemble["deps"] and "models" not in ensemble["deps"]
+    assert {"runs.{members}", "models.{member_models}", "ensembles.{key}"} <= set(STAGE_PARAMS["ensemble"])
     assert not any(str(out).startswith("models") for out in _paths(ensemble["outs"]))
 
 
@@ -192,14 +195,27 @@ SPEC_SOURCES = [("seed", 7), ("clean.lowercase", False), ("datasets.disaster.cle
                 ("embeddings.word2vec.epochs", 3), ("levers.datasets", ["disaster"])]
 
 
-def _param_declared(key: str, declared: tuple[str, ...], item: dict[str, str]) -> bool:
-    """Whether a stage's params keys (stage_params.STAGE_PARAMS, with {key}/{dataset}/{model} filled
-    in) include `key`."""
-    for entry in declared:
-        name = entry.format(**item)
-        if key == name or key.startswith(name + "."):
-            return True
-    return False
+def _param_declared(key: str, declared: list[str]) -> bool:
+    """Whether a stage's params keys (stage_params.stage_keys, templates filled in) include `key`."""
+    return any(key == name or key.startswith(name + ".") for name in declared)
+
+
+def _with(data: dict, key: str, value) -> dict:
+    """A copy of params.yaml's mapping with the dotted `key` set to `value`."""
+    changed = copy.deepcopy(data)
+    *parents, last = key.split(".")
+    node = changed
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return changed
+
+
+def _declared_keys(shipped: dict, stage: str, run: str) -> list[str]:
+    from tweetgeo.stage_params import stage_items, stage_keys
+
+    names = next(names for name, item, names in stage_items(shipped) if (name, item) == (stage, run))
+    return stage_keys(stage, names)
 
 
 def test_train_and_ensemble_stages_depend_on_every_param_their_spec_holds():
@@ -207,20 +223,30 @@ def test_train_and_ensemble_stages_depend_on_every_param_their_spec_holds():
     keep the old value, and `dvc exp run -S` of it changes nothing (evaluate.decoding_top_k once)."""
     from tweetgeo.config import parse_params
     from tweetgeo.runspec import resolve_run
-    from tweetgeo.stage_params import STAGE_PARAMS
 
     shipped = yaml.safe_load((ROOT / "params.yaml").read_text())
-    stages = {"train": ("disaster-bigru", "runs"), "ensemble": ("disaster-ensemble", "ensembles")}
-    for stage, (run, section) in stages.items():
-        entry = shipped[section][run]
-        item = {"key": run, "dataset": entry["dataset"], "model": entry["model"]}
+    member = shipped["ensembles"]["disaster-ensemble"]["members"][-1]
+    sources = [*SPEC_SOURCES, (f"runs.{member}.train.epochs", 3)]
+    for stage, run in (("train", "disaster-bigru"), ("ensemble", "disaster-ensemble")):
+        declared = _declared_keys(shipped, stage, run)
         before = resolve_run(parse_params(shipped), run).stamp()
-        for key, value in SPEC_SOURCES:
-            changed = copy.deepcopy(shipped)
-            *parents, last = key.split(".")
-            node = changed
-            for part in parents:
-                node = node[part]
-            node[last] = value
-            if resolve_run(parse_params(changed), run).stamp() != before:
-                assert _param_declared(key, STAGE_PARAMS[stage], item), (stage, key)
+        for key, value in sources:
+            if resolve_run(parse_params(_with(shipped, key, value)), run).stamp() != before:
+                assert _param_declared(key, declared), (stage, key)
+
+
+def test_an_ensemble_reads_no_entry_of_runs_it_does_not_have_as_member():
+    """Its params file holds its members' entries only: another run's change leaves it alone, and
+    that is right because the ensemble's spec (kept in its card) does not change either."""
+    from tweetgeo.config import parse_params
+    from tweetgeo.runspec import resolve_run
+
+    shipped = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for name, entry in shipped["ensembles"].items():
+        declared = _declared_keys(shipped, "ensemble", name)
+        before = resolve_run(parse_params(shipped), name).stamp()
+        others = [run for run in shipped["runs"] if run not in entry["members"]]
+        assert others and not any(_param_declared(f"runs.{run}", declared) for run in others), name
+        for run in others:
+            changed = _with(shipped, f"runs.{run}.train.epochs", 3)
+            assert resolve_run(parse_params(changed), name).stamp() == before, (name, run)

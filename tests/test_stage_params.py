@@ -42,10 +42,14 @@ def test_a_value_changes_the_files_of_the_stages_that_read_it_only(tmp_path):
     after = _files(changed, tmp_path / "after")
     assert set(before) == set(after) and len(before) > 40
     moved = sorted(name for name in before if before[name] != after[name])
-    # the run's train stage; the ensembles and the report read every run's entry
-    ensembles = sorted(f"ensemble@{name}.json" for name in SHIPPED["ensembles"])
-    assert moved == sorted(["train@disaster-bigru.json", "report.json", *ensembles])
+    # the run's train stage and the report (it reads every run's entry); no ensemble has it as member
+    assert not any("disaster-bigru" in entry["members"] for entry in SHIPPED["ensembles"].values())
+    assert moved == ["report.json", "train@disaster-bigru.json"]
     assert after["train@disaster-bigru.json"]["runs.disaster-bigru"]["train"]["epochs"] == 3
+    member = SHIPPED["ensembles"]["disaster-ensemble"]["members"][0]
+    changed["runs"][member].setdefault("train", {})["epochs"] = 3
+    again = _files(changed, tmp_path / "again")
+    assert "ensemble@disaster-ensemble.json" in {name for name in after if after[name] != again[name]}
 
 
 def test_the_files_hold_the_values_after_the_profile_overlay(tmp_path):

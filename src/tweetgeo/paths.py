@@ -17,6 +17,13 @@ def fingerprint_file(kind: str) -> Path:
 
 
 LIBRARY_FINGERPRINT = fingerprint_file("library")  # train, evaluate, ensemble, evaluate_ensemble
+
+
+def members_fingerprint(ensemble: str) -> Path:
+    """The sha256 of an ensemble's member runs' trained folders (stage members@<ensemble>)."""
+    return Path("data/members") / f"{ensemble}.sha256"
+
+
 STAGE_PARAMS_DIR = Path("data/params")  # stage `check_params` (src/tweetgeo/stage_params.py)
 
 

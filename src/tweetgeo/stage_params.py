@@ -20,7 +20,8 @@ from typing import Any
 from tweetgeo.paths import STAGE_PARAMS_DIR, stage_params_file
 
 # The keys of params.yaml each stage template of dvc.yaml reads ({key}: the foreach item's name;
-# {dataset} and {model}: the run's entries). `profile` is in each: switching it re-runs every stage.
+# {dataset} and {model}: the run's entries; {members} and {member_models}: an ensemble's member runs
+# and their models, one key each). `profile` is in each: switching it re-runs every stage.
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "prepare": ("profile", "seed", "datasets.{key}"),
     "clean": ("profile", "clean", "datasets.{key}"),
@@ -32,16 +33,19 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "train": ("profile", "seed", "train", "train_presets", "runs.{key}", "models.{model}", "clean",
               "datasets.{dataset}", "evaluate.decoding_top_k", "encoder.max_tokens", "encoder.precision"),
     "evaluate": ("profile", "seed", "evaluate"),
+    # which trained folders an ensemble's members are
+    "members": ("profile", "ensembles.{key}"),
     # as train's, and its members' entries (checked against their models/<run>/card.json)
-    "ensemble": ("profile", "seed", "train", "train_presets", "ensembles.{key}", "runs", "models", "clean",
-                 "datasets.{dataset}", "evaluate.decoding_top_k", "encoder.max_tokens", "encoder.precision"),
+    "ensemble": ("profile", "seed", "train", "train_presets", "ensembles.{key}", "runs.{members}",
+                 "models.{member_models}", "clean", "datasets.{dataset}", "evaluate.decoding_top_k",
+                 "encoder.max_tokens", "encoder.precision"),
     "evaluate_ensemble": ("profile", "seed", "evaluate"),
     "report": ("profile", "runs", "ensembles"),
 }
 SINGLE_STAGES = ("report",)  # not expanded with foreach: the file is data/params/<stage>.json
 
 
-def stage_items(data: dict[str, Any]) -> Iterator[tuple[str, str | None, dict[str, str]]]:
+def stage_items(data: dict[str, Any]) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
     """(stage, item, names for the key templates) for every stage dvc.yaml expands from `data`."""
     datasets = data.get("datasets") or {}
     for stage in ("prepare", "clean", "labels", "embed"):
@@ -51,10 +55,16 @@ def stage_items(data: dict[str, Any]) -> Iterator[tuple[str, str | None, dict[st
         yield "encode", name, {"key": name}
     for name in (data.get("levers") or {}).get("datasets") or []:
         yield "levers", name, {"key": name}
-    for section, stages in (("runs", ("train", "evaluate")), ("ensembles", ("ensemble", "evaluate_ensemble"))):
-        for name, entry in (data.get(section) or {}).items():
-            for stage in stages:
-                yield stage, name, {"key": name, "dataset": entry["dataset"], "model": entry["model"]}
+    runs = data.get("runs") or {}
+    for name, entry in runs.items():
+        for stage in ("train", "evaluate"):
+            yield stage, name, {"key": name, "dataset": entry["dataset"], "model": entry["model"]}
+    for name, entry in (data.get("ensembles") or {}).items():
+        members = list(entry.get("members") or [])
+        names = {"key": name, "dataset": entry["dataset"], "model": entry["model"], "members": members,
+                 "member_models": sorted({runs[m]["model"] for m in members if m in runs})}
+        for stage in ("members", "ensemble", "evaluate_ensemble"):
+            yield stage, name, names
     for stage in SINGLE_STAGES:
         yield stage, None, {}
 
@@ -69,10 +79,19 @@ def _value(data: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def stage_values(data: dict[str, Any], stage: str, names: dict[str, str]) -> dict[str, Any]:
+def stage_keys(stage: str, names: dict[str, Any]) -> list[str]:
+    """The dotted keys `stage` reads, its templates filled in (a list-valued name: one key each)."""
+    keys = []
+    for template in STAGE_PARAMS[stage]:
+        lists = [name for name, value in names.items() if isinstance(value, list) and f"{{{name}}}" in template]
+        values = names[lists[0]] if lists else [None]
+        keys += [template.format(**{**names, **({lists[0]: v} if lists else {})}) for v in values]
+    return keys
+
+
+def stage_values(data: dict[str, Any], stage: str, names: dict[str, Any]) -> dict[str, Any]:
     """The values of params.yaml (overlay applied) that `stage` reads, by dotted key."""
-    keys = (template.format(**names) for template in STAGE_PARAMS[stage])
-    return {key: _value(data, key) for key in keys}
+    return {key: _value(data, key) for key in stage_keys(stage, names)}
 
 
 def write_stage_params(data: dict[str, Any], out_dir: Path = STAGE_PARAMS_DIR) -> int:
