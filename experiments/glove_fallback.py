@@ -16,22 +16,21 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import statistics
 import tempfile
 from collections import Counter
 from pathlib import Path
 from unittest import mock
 
 import numpy as np
+from _binary_seeds import mean_line, validation_f1
 from gensim.models import KeyedVectors
 
-from tweetgeo import paths, runtime
+from tweetgeo import paths
 from tweetgeo.config import load_params
 from tweetgeo.embeddings import load_features, load_pretrained
 from tweetgeo.rundata import label_points, load_run_splits, n_labels
 from tweetgeo.runspec import resolve_run
 from tweetgeo.schema import TRAIN, VALIDATION
-from tweetgeo.train import decision_threshold, fit_model
 
 _CLITIC = re.compile(r"^(.+?)(n't|'[a-z]+)$")  # don't → do + n't, i'm → i + 'm, we're → we + 're
 
@@ -95,25 +94,19 @@ def main() -> None:
         variant = Path(tmp) / "glove"
         shutil.copytree(source, variant)
         np.save(variant / "glove.npy", filled)
-        results: dict[str, list[tuple[float, float]]] = {"embed stage's matrix": [], "with the fallback": []}
+        results: dict[str, list[tuple[float, float, int | None]]] = {"embed stage's matrix": [],
+                                                                     "with the fallback": []}
         for seed in args.seeds:
             for name, folder in (("embed stage's matrix", source), ("with the fallback", variant)):
                 def features_dir(dataset: str, kind: str, folder: Path = folder) -> Path:
                     return folder if kind == "glove" else original_dir(dataset, kind)
 
-                run = spec.model_copy(update={"seed": seed})
-                runtime.seed_everything(seed)
                 with mock.patch.object(paths, "features_dir", features_dir):  # the family reads it
-                    fitted = fit_model(run, n_classes, train, val)
-                    _, chosen = decision_threshold(run, fitted.model, val)
-                results[name].append((chosen["validation_f1_at_0.5"], chosen["validation_f1_at_threshold"]))
-                print(f"  seed {seed}, {name}: validation F1 {chosen['validation_f1_at_0.5']:.4f} at 0.5, "
-                      f"{chosen['validation_f1_at_threshold']:.4f} at its F1-best threshold", flush=True)
+                    results[name].append(validation_f1(spec, n_classes, train, val, seed))
+                print(f"  seed {seed}, {name}: validation F1 {results[name][-1][0]:.4f} at 0.5, "
+                      f"{results[name][-1][1]:.4f} at its F1-best threshold", flush=True)
     for name, scores in results.items():
-        at_half, at_best = zip(*scores, strict=True)
-        spread = statistics.stdev(at_half) if len(at_half) > 1 else 0.0
-        print(f"{name:>22}: mean validation F1 {statistics.mean(at_half):.4f} ± {spread:.4f} at 0.5, "
-              f"{statistics.mean(at_best):.4f} at the F1-best threshold ({len(scores)} seeds)")
+        print(mean_line(f"{name:>22}", scores))
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ the rows that choose it). Test is never read. Needs the run's embed stage. Usage
 from __future__ import annotations
 
 import argparse
-import statistics
 
-from tweetgeo import runtime
+from _binary_seeds import mean_line, validation_f1
+
 from tweetgeo.config import load_params
 from tweetgeo.rundata import label_points, load_run_splits, n_labels
 from tweetgeo.runspec import resolve_run
 from tweetgeo.schema import TRAIN, VALIDATION
-from tweetgeo.train import decision_threshold, fit_model
 
 
 def main() -> None:
@@ -41,17 +40,10 @@ def main() -> None:
         n_classes = n_labels(spec, label_points(spec))
         scores = []
         for seed in args.seeds:
-            run = spec.model_copy(update={"seed": seed})
-            runtime.seed_everything(seed)
-            fitted = fit_model(run, n_classes, train, val)
-            _, chosen = decision_threshold(run, fitted.model, val)
-            scores.append((chosen["validation_f1_at_0.5"], chosen["validation_f1_at_threshold"]))
+            scores.append(validation_f1(spec, n_classes, train, val, seed))
             print(f"  {args.run} with {model}, seed {seed}: validation F1 {scores[-1][0]:.4f} at 0.5, "
-                  f"{scores[-1][1]:.4f} at its F1-best threshold (best epoch {fitted.summary.get('best_epoch')})",
-                  flush=True)
-        at_half, at_best = zip(*scores, strict=True)
-        print(f"{args.run} with {model}: mean validation F1 {statistics.mean(at_half):.4f} at 0.5, "
-              f"{statistics.mean(at_best):.4f} at the F1-best threshold ({len(scores)} seeds)")
+                  f"{scores[-1][1]:.4f} at its F1-best threshold (best epoch {scores[-1][2]})", flush=True)
+        print(mean_line(f"{args.run} with {model}", scores))
 
 
 if __name__ == "__main__":

@@ -176,14 +176,43 @@ def test_a_missing_member_is_named(trained: Path, tmp_path: Path) -> None:
         check_run(broken)
 
 
-def test_cross_validation_fits_the_members_again_on_each_fold(trained: Path, tmp_path: Path) -> None:
-    """A CV fold's training rows are not the members' own: their trained runs cannot stand in, so
-    each fold fits them again on the fold's rows (and the ensemble itself still copies the trained ones)."""
+def test_cross_validation_averages_the_members_out_of_fold_scores(trained: Path, tmp_path: Path) -> None:
+    """An ensemble's CV refits nothing: its out-of-fold scores are the mean of its members' (each
+    from the member's own CV, with the same folds), and the ensemble itself copies the trained runs."""
+    from tweetgeo.cross_validation import FoldScores
+
     project = tmp_path / "project"
     shutil.copytree(trained, project)
-    (project / "params.yaml").write_text(yaml.safe_dump(_params(train={"cv_folds": 2}), sort_keys=False))
+    data = _params(train={"cv_folds": 2})
+    for member in ENSEMBLE["members"]:
+        data["runs"][member]["train"] = {**data["runs"][member].get("train", {}), "cv_folds": 2}
+    (project / "params.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    for member in ENSEMBLE["members"]:
+        run_stage(project, "train", member)
     proc = run_stage(project, "train", "tiny-ensemble")
     cv = json.loads((project / "ensembles/tiny-ensemble/cv.json").read_text())
     assert cv["folds"] == 2 and 0.0 <= cv["metrics"]["f1"]["mean"] <= 1.0
-    assert proc.stdout.count("'from': 'models/tiny-gru'") == 1  # the ensemble's own fit only
-    assert proc.stdout.count("member 1/2 tiny-gru") == 3  # that fit and one per fold
+    assert cv["scored_from"] == "the members' out-of-fold scores"
+    assert proc.stdout.count("member 1/2 tiny-gru") == 1  # the ensemble's own fit only: no refit per fold
+    ours = FoldScores.load(project / "ensembles/tiny-ensemble/cv_scores.npz")
+    members = [FoldScores.load(project / "models" / m / "cv_scores.npz").aligned(ours.ids, m)
+               for m in ENSEMBLE["members"]]
+    assert sorted(np.unique(ours.fold)) == [0, 1]
+    for member in members:
+        assert np.array_equal(member.fold, ours.fold)
+    mean = (members[0].scores["target"].astype("float64").reshape(-1)
+            + members[1].scores["target"].astype("float64").reshape(-1)) / 2
+    np.testing.assert_allclose(ours.scores["target"], mean, rtol=1e-6)
+
+    # a member without out-of-fold scores (trained before, or by hand) is named, not refitted
+    (project / "models/tiny-tfidf/cv_scores.npz").unlink()
+    proc = subprocess.run([sys.executable, "stages/train.py", "tiny-ensemble"], cwd=project, env=env(),
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "member 'tiny-tfidf' of 'tiny-ensemble'): no out-of-fold scores" in proc.stderr
+
+
+def test_an_ensembles_cv_needs_the_same_cv_of_its_members() -> None:
+    with pytest.raises(ConfigError, match="ensembles.tiny-ensemble.train.cv_folds: 2, but 'tiny-gru' runs 0: "
+                                          "an ensemble's k-fold CV averages its members' out-of-fold scores"):
+        parse_params(_params(train={"cv_folds": 2}))

@@ -84,15 +84,15 @@ def _predict(args: argparse.Namespace) -> str:
 
 
 def _check(args: argparse.Namespace) -> str:
-    from tweetgeo.config import load_params
+    from tweetgeo.config import params_from_mapping, read_params_mapping
 
-    params = load_params(args.params)
+    data = read_params_mapping(args.params)  # read once: validated, then split by stage
+    params = params_from_mapping(data, args.params)
     if args.stage_params is not None:  # the stage `check_params`: what each stage reads
-        from tweetgeo.config import read_yaml
         from tweetgeo.profiles import overlaid
         from tweetgeo.stage_params import write_stage_params
 
-        count = write_stage_params(overlaid(read_yaml(args.params), args.params), Path(args.stage_params))
+        count = write_stage_params(overlaid(data, args.params), Path(args.stage_params))
         print(f"wrote the values {count} stages read to {args.stage_params}/")
     return (f"{args.params}: valid ({len(params.datasets)} data sets, {len(params.runs)} runs, "
             f"{len(params.ensembles)} ensembles)")

@@ -328,6 +328,11 @@ class Params(Strict):
             if family.output != "labels":
                 raise ValueError(f"{where}: {member!r} (family {family.name!r}) predicts coordinates; "
                                  "an ensemble averages class probabilities")
+            folds, member_folds = self.train_for(name).cv_folds, self.train_for(member).cv_folds
+            if folds and member_folds != folds:
+                raise ValueError(f"ensembles.{name}.train.cv_folds: {folds}, but {member!r} runs {member_folds}: "
+                                 f"an ensemble's k-fold CV averages its members' out-of-fold scores, so each "
+                                 f"member runs the same CV (give runs.{member}.train cv_folds: {folds})")
 
     # --- resolved views, so callers never merge overrides themselves
     def clean_for(self, dataset: str) -> CleanConfig:
@@ -481,17 +486,27 @@ def _check_split_shares(params: Params, source: str) -> None:
                               "(the shares must sum to less than 1)")
 
 
-def load_params(path: str | Path = PARAMS_FILE) -> Params:
-    """Read and validate params.yaml (strict YAML: see read_yaml)."""
+def read_params_mapping(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    """params.yaml's top-level mapping, unvalidated (strict YAML: see read_yaml)."""
     path = Path(path)
     data = read_yaml(path)
     if data is None:
-        data = {}
+        return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, "
                           f"found {type(data).__name__}")
-    from tweetgeo.profiles import resolve  # validates params.yaml, then its profile's overlay
+    return data
 
-    params = resolve(data, path)
+
+def params_from_mapping(data: dict[str, Any], path: str | Path = PARAMS_FILE) -> Params:
+    """Validate params.yaml's mapping (read by read_params_mapping), then its profile's overlay."""
+    from tweetgeo.profiles import resolve
+
+    params = resolve(data, Path(path))
     _check_split_shares(params, str(path))
     return params
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml (strict YAML: see read_yaml)."""
+    return params_from_mapping(read_params_mapping(path), path)

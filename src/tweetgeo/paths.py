@@ -27,9 +27,14 @@ def members_fingerprint(ensemble: str) -> Path:
 STAGE_PARAMS_DIR = Path("data/params")  # stage `check_params` (src/tweetgeo/stage_params.py)
 
 
+def stage_params_name(stage: str, item: str | None = None) -> str:
+    """The file name of stage_params_file, in whichever folder check_params writes."""
+    return f"{stage}@{item}.json" if item is not None else f"{stage}.json"
+
+
 def stage_params_file(stage: str, item: str | None = None) -> Path:
     """The params.yaml values stage `stage` (of foreach item `item`) reads, written by check_params."""
-    return STAGE_PARAMS_DIR / (f"{stage}@{item}.json" if item is not None else f"{stage}.json")
+    return STAGE_PARAMS_DIR / stage_params_name(stage, item)
 
 
 def prepared(dataset: str) -> Path:
@@ -137,6 +142,12 @@ def train_summary(model_directory: Path) -> Path:
 def cv_summary(model_directory: Path) -> Path:
     """k-fold cross-validation mean ± std (train.cv_folds)."""
     return Path(model_directory) / "cv.json"
+
+
+def cv_scores(model_directory: Path) -> Path:
+    """The k-fold CV's out-of-fold model outputs: each train row's scores from the fold model that
+    held it out (ids, fold, one array per output); an ensemble's CV averages its members'."""
+    return Path(model_directory) / "cv_scores.npz"
 
 
 def repeats_dir(model_directory: Path) -> Path:

@@ -91,9 +91,12 @@ class Predictor:
         """One row per text. Pass raw texts, or the model inputs already computed."""
         if inputs is None:
             inputs = self.model_inputs(raw_texts or [])
-        scores = self.scores(inputs)
+        return self.frame(self.scores(inputs), len(inputs))
+
+    def frame(self, scores: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+        """The answer table of `n` rows from the model's raw outputs (those of `scores`)."""
         if self.spec.task == "binary":
-            return self._binary_frame(scores, len(inputs))
+            return self._binary_frame(scores, n)
         if not self.labelled_geo:
             coords = scores.get("coords_deg", np.zeros((0, 2)))
             return pd.DataFrame({"lat": coords[:, 0], "lon": coords[:, 1]})

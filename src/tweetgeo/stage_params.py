@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tweetgeo.paths import STAGE_PARAMS_DIR, stage_params_file
+from tweetgeo.paths import STAGE_PARAMS_DIR, stage_params_name
 
 # The keys of params.yaml each stage template of dvc.yaml reads ({key}: the foreach item's name;
 # {dataset} and {model}: the run's entries; {members} and {member_models}: an ensemble's member runs
@@ -79,14 +79,17 @@ def _value(data: dict[str, Any], dotted: str) -> Any:
     return node
 
 
+def _filled(template: str, names: dict[str, Any]) -> list[str]:
+    """`template` with its names filled in; a list-valued name gives one key per element."""
+    listed = [name for name, value in names.items() if isinstance(value, list) and f"{{{name}}}" in template]
+    if not listed:
+        return [template.format(**names)]
+    return [template.format(**{**names, listed[0]: value}) for value in names[listed[0]]]
+
+
 def stage_keys(stage: str, names: dict[str, Any]) -> list[str]:
-    """The dotted keys `stage` reads, its templates filled in (a list-valued name: one key each)."""
-    keys = []
-    for template in STAGE_PARAMS[stage]:
-        lists = [name for name, value in names.items() if isinstance(value, list) and f"{{{name}}}" in template]
-        values = names[lists[0]] if lists else [None]
-        keys += [template.format(**{**names, **({lists[0]: v} if lists else {})}) for v in values]
-    return keys
+    """The dotted keys `stage` reads, its templates filled in."""
+    return [key for template in STAGE_PARAMS[stage] for key in _filled(template, names)]
 
 
 def stage_values(data: dict[str, Any], stage: str, names: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +105,6 @@ def write_stage_params(data: dict[str, Any], out_dir: Path = STAGE_PARAMS_DIR) -
     count = 0
     for stage, item, names in stage_items(data):
         text = json.dumps(stage_values(data, stage, names), indent=1, sort_keys=True, default=str)
-        (out_dir / stage_params_file(stage, item).name).write_text(text + "\n", encoding="utf-8")
+        (out_dir / stage_params_name(stage, item)).write_text(text + "\n", encoding="utf-8")
         count += 1
     return count

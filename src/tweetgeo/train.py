@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from tweetgeo import paths, runtime
 from tweetgeo.config import ConfigError
+from tweetgeo.cross_validation import cross_validate, members_cross_validate
 from tweetgeo.io import atomic_dir, read_json, write_csv, write_json
 from tweetgeo.model_card_text import write_model_card_text
 from tweetgeo.modelcard import ModelCard, save_card
@@ -208,7 +208,7 @@ def train_run(spec: RunSpec) -> Path:
     if spec.task == "binary" and len(val):
         threshold, chosen = decision_threshold(spec, fitted.model, val)
         summary.update(chosen)
-    cv = cross_validate(spec, points, n_classes, train, val) if spec.train.cv_folds else None
+    cv = cross_validate(spec, points, n_classes, train, val) if spec.train.cv_folds and not spec.members else None
     repeats = train_repeats(spec, points, n_classes, train, val)
     if repeats:
         summary["repeats"] = spec.train.repeats
@@ -218,10 +218,13 @@ def train_run(spec: RunSpec) -> Path:
     with atomic_dir(out) as folder:  # the run's folder is replaced whole, or not at all
         if "history" in summary:
             write_csv(summary.pop("history"), paths.history(folder))
-        if cv is not None:
-            write_json(cv, paths.cv_summary(folder))
         write_json(summary, paths.train_summary(folder))
         save_model(spec, fitted.model, points, n_classes, folder, threshold)
+        if spec.train.cv_folds and spec.members:  # from the members' folds, decoded by the saved ensemble
+            cv = members_cross_validate(spec, train, folder)
+        if cv is not None:
+            write_json(cv[0], paths.cv_summary(folder))
+            cv[1].save(paths.cv_scores(folder))
         write_model_card_text(spec, n_classes, rows, summary, validation_metrics(spec, folder, scored[VALIDATION]),
                               folder)
         for i, finished in enumerate(repeats, start=1):
@@ -278,26 +281,3 @@ def validation_metrics(spec: RunSpec, model_dir: Path, val: SplitData) -> dict:
         return {}
     predicted = Predictor(model_dir).predict(inputs=val.inputs)
     return split_metrics(prediction_table(val, predicted), spec.task, 0, spec.seed)
-
-
-def cross_validate(spec: RunSpec, points: pd.DataFrame, n_classes: int, train: SplitData,
-                   val: SplitData) -> dict:
-    """S1's k-fold CV on the train split: fold models early-stop on validation, score on their fold."""
-    from sklearn.model_selection import KFold
-
-    from tweetgeo.evaluate import prediction_table, split_metrics
-    from tweetgeo.metrics import kfold_summary
-    from tweetgeo.predict import Predictor
-
-    k, folds = spec.train.cv_folds, []
-    for i, (fit_idx, held_idx) in enumerate(KFold(k, shuffle=True, random_state=spec.seed).split(train.ids)):
-        runtime.seed_everything(spec.seed + i + 1)
-        fitted = fit_model(spec, n_classes, train.subset(fit_idx), val)
-        held = train.subset(held_idx)
-        with tempfile.TemporaryDirectory() as tmp:
-            save_model(spec, fitted.model, points, n_classes, Path(tmp))
-            predicted = Predictor(Path(tmp)).predict(inputs=held.inputs)
-        scores = split_metrics(prediction_table(held, predicted), spec.task, 0, spec.seed)
-        folds.append({name: m["value"] for name, m in scores.items()})
-        print(f"{spec.name}: fold {i + 1}/{k}: {folds[-1]}")
-    return {"folds": k, "metrics": kfold_summary(folds)}

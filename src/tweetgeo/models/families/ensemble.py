@@ -5,8 +5,9 @@ An entry of params.yaml's `ensembles` lists runs of `runs` on the same data set 
 takes each member's trained ``models/<run>/`` — checked to be the run its entry now describes — and
 copies it whole (card, model files, label points) into ``ensembles/<name>/members/<i>-<run>/``, so the
 ensemble folder is self-contained and each member stays a run directory that ``tweetgeo predict`` can
-answer with alone. Only where the ensemble's training rows are not the member's (a k-fold CV fold)
-is the member fitted again, on those rows. The ensemble's inputs are the raw
+answer with alone. Only where the ensemble's training rows are not the member's (other sampled rows)
+is the member fitted again, on those rows. Its k-fold CV refits nothing: it averages the members'
+out-of-fold scores (tweetgeo.cross_validation). The ensemble's inputs are the raw
 texts (features ``members``): each member cleans, encodes and scores them exactly as it does on
 its own, so members of different feature kinds (TF-IDF, sentence encoder, GloVe RNN) combine.
 Averaging probabilities is two lines of numpy; scikit-learn's VotingClassifier cannot hold Keras
@@ -53,13 +54,13 @@ class EnsembleModel:
 
 
 def _rows(split: SplitData, ids: np.ndarray) -> SplitData:
-    """The rows of a member's split that are in the ensemble's (CV folds, sampled rows)."""
+    """The rows of a member's split that are in the ensemble's (sampled rows)."""
     return split.subset(np.isin(split.ids, ids))
 
 
 def trained_member(member: RunSpec, train_ids: np.ndarray) -> Path | None:
     """The member's trained models/<run>/ when the ensemble trains on exactly its training rows
-    (None for other rows: a CV fold). A folder trained with other settings than the member's entry
+    (None for other rows: another sample). A folder trained with other settings than the member's entry
     now gives is an error naming it (DVC runs the member's train stage first; a hand-made
     models/ may not have)."""
     from tweetgeo.errors import ModelDirError
@@ -91,7 +92,7 @@ def member_facts(folder: Path) -> dict:
 
 
 def fit_member(member: RunSpec, train_ids: np.ndarray, val_ids: np.ndarray, out: Path) -> dict:
-    """Train one member run on the ensemble's rows (a CV fold) and save it as a run directory in `out`."""
+    """Train one member run on the ensemble's rows (another sample) and save it as a run directory in `out`."""
     from tweetgeo import runtime
     from tweetgeo.rundata import label_points, load_run_splits, n_labels
     from tweetgeo.schema import TRAIN, VALIDATION
