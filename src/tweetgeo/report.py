@@ -360,7 +360,8 @@ def write_report(params: Params) -> None:
         run_table(params, geo, "test", GEO_COLUMNS), "",
         "Validation split:", "", run_table(params, geo, "validation", GEO_COLUMNS), "",
         "k-fold cross-validation on the train split (`train.cv_folds`; each fold model early-stops "
-        "on validation and is scored on its held-out fold): the headline where a test split is "
+        "on validation and is scored on its held-out fold; an ensemble's fold scores are the mean of "
+        "its members' fold models' scores): the headline where a test split is "
         "small (GeoText: 190 test users, about ±6 points of Acc@161):", "",
         cv_table(params, geo), "",
         "Published figures of the source systems — **different data**, shown for scale only:", "",
