@@ -3,9 +3,9 @@ scores on VALIDATION rows (issue 10): for each `max_terms` (strongest n-grams ke
 `models.<name>.max_terms`), and with --lazy-adam also Adam updating only the embedding rows a batch
 touches (LazyAdam, as TF Addons had it; not in Keras 3).
 
-The model is the family's (ngram_bag, tfidf weighting, 256 relu units, dropout 0.5) built here so
-that the optimizer can be swapped; rows are the first --rows of the run's train split and the first
---val-rows of its validation split, batch 1024, learning rate 0.002 as `yachay-tfidf-mlp-kdtree`.
+The model is the run's (the ngram_bag family's builder and the run's options; `max_terms` is set
+here), compiled with the optimizer under test; rows are the first --rows of the run's train split
+and the first --val-rows of its validation split, batch 1024, learning rate 0.002 as `yachay-tfidf-mlp-kdtree`.
 Needs `dvc repro embed` (the run's vectorisers). Usage:
 
     python experiments/ngram_bag_speed.py [--max-terms 400 150] [--lazy-adam] [--rows 30000] [--epochs 5]
@@ -20,7 +20,7 @@ import numpy as np
 
 from tweetgeo import paths, runtime
 from tweetgeo.config import load_params
-from tweetgeo.models.families.ngram_bag import TERMS, WEIGHTS, bag_inputs
+from tweetgeo.models.families.ngram_bag import bag_inputs
 from tweetgeo.models.tfidf import load_vectorizers, transform
 from tweetgeo.rundata import load_run_splits
 from tweetgeo.runspec import resolve_run
@@ -53,18 +53,14 @@ def lazy_adam(learning_rate: float):
     return LazyAdam(learning_rate)
 
 
-def build(n_features: int, n_labels: int, optimizer):
-    """The family's tfidf-weighted bag → 256 relu → dropout 0.5 → softmax, compiled."""
-    import keras
+def build(spec, n_features: int, n_labels: int, optimizer):
+    """The run's own model (the family's builder and options), compiled with `optimizer`."""
+    from tweetgeo.models.families.ngram_bag import FAMILY, BagInputs
+    from tweetgeo.models.keras_family import Head
 
     runtime.seed_everything(0)
-    terms = keras.Input((None,), dtype="int32", name=TERMS)
-    weights = keras.Input((None,), dtype="float32", name=WEIGHTS)
-    vectors = keras.layers.Embedding(n_features, 256)(terms)
-    x = keras.layers.Activation("relu")(keras.layers.Dot(axes=(1, 1))([weights, vectors]))
-    out = keras.layers.Dense(n_labels, activation="softmax")(keras.layers.Dropout(0.5)(x))
-    model = keras.Model([terms, weights], out)
-    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = FAMILY.build(spec.options, BagInputs(n_features), Head("geo", n_labels))
+    model.compile(optimizer, {"label": "sparse_categorical_crossentropy"}, metrics={"label": "accuracy"})
     return model
 
 
@@ -96,12 +92,13 @@ def main() -> None:
     for k in args.max_terms:
         fit_in, val_in = bag_inputs(x_train, k, "tfidf"), bag_inputs(x_val, k, "tfidf")
         for name, make in optimizers:
-            model = build(x_train.shape[1], n_labels, make())
+            model = build(spec, x_train.shape[1], n_labels, make())
             start = time.perf_counter()
-            history = model.fit(fit_in, y_train, batch_size=1024, epochs=args.epochs, verbose=0,
-                                validation_data=(val_in, y_val))
+            history = model.fit(fit_in, {"label": y_train}, batch_size=1024, epochs=args.epochs, verbose=0,
+                                validation_data=(val_in, {"label": y_val}))
             seconds = time.perf_counter() - start
-            accuracy = " ".join(f"{a:.4f}" for a in history.history["val_accuracy"])
+            curve = next(v for key, v in history.history.items() if key.startswith("val") and key.endswith("accuracy"))
+            accuracy = " ".join(f"{a:.4f}" for a in curve)
             print(f"  max_terms {k:>3} {name:9s} {seconds:6.1f} s ({seconds / args.epochs:5.1f} s/epoch)  "
                   f"validation accuracy by epoch: {accuracy}", flush=True)
 
