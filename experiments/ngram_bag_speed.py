@@ -5,10 +5,12 @@ touches (LazyAdam, as TF Addons had it; not in Keras 3).
 
 The model is the run's (the ngram_bag family's builder and the run's options; `max_terms` is set
 here), compiled with the optimizer under test; rows are the first --rows of the run's train split
-and the first --val-rows of its validation split, batch 1024, learning rate 0.002 as `yachay-tfidf-mlp-kdtree`.
-Needs `dvc repro embed` (the run's vectorisers). Usage:
+and the first --val-rows of its validation split, at the run's batch size and learning rate.
+--run names another n-gram bag run; `--max-terms` with no value prints only the n-gram counts per
+text. Needs `dvc repro embed` (the run's vectorisers). Usage:
 
-    python experiments/ngram_bag_speed.py [--max-terms 400 150] [--lazy-adam] [--rows 30000] [--epochs 5]
+    python experiments/ngram_bag_speed.py [--run yachay-tfidf-mlp-kdtree] [--max-terms 400 150] [--lazy-adam]
+                                          [--rows 30000] [--val-rows 6000] [--epochs 5]
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from tweetgeo import paths, runtime
 from tweetgeo.config import load_params
 from tweetgeo.models.families.ngram_bag import bag_inputs
 from tweetgeo.models.tfidf import load_vectorizers, transform
-from tweetgeo.rundata import load_run_splits
+from tweetgeo.rundata import label_points, load_run_splits, n_labels
 from tweetgeo.runspec import resolve_run
-
-RUN = "yachay-tfidf-mlp-kdtree"
 
 
 def lazy_adam(learning_rate: float):
@@ -66,7 +66,8 @@ def build(spec, n_features: int, n_labels: int, optimizer):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-terms", type=int, nargs="+", default=[400, 150])
+    parser.add_argument("--run", default="yachay-tfidf-mlp-kdtree")
+    parser.add_argument("--max-terms", type=int, nargs="*", default=[400, 150])
     parser.add_argument("--lazy-adam", action="store_true")
     parser.add_argument("--rows", type=int, default=30000)
     parser.add_argument("--val-rows", type=int, default=6000)
@@ -74,27 +75,28 @@ def main() -> None:
     args = parser.parse_args()
     import keras
 
-    spec = resolve_run(load_params(), RUN)
+    spec = resolve_run(load_params(), args.run)
     splits = load_run_splits(spec)
     train, val = splits["train"], splits["validation"]
     vectorizers = load_vectorizers(paths.features_dir(spec.dataset, "tfidf"))
     x_train = transform(vectorizers, list(train.inputs[:args.rows]))
     x_val = transform(vectorizers, list(val.inputs[:args.val_rows]))
     y_train, y_val = train.labels[:args.rows], val.labels[:args.val_rows]
-    n_labels = int(max(train.labels.max(), val.labels.max())) + 1
+    labels = n_labels(spec, label_points(spec))
+    batch, rate = spec.train.batch_size, spec.train.learning_rate
     lengths = np.diff(x_train.indptr)
-    print(f"{RUN}: {len(y_train)} train, {len(y_val)} validation rows, {x_train.shape[1]} n-grams; "
-          f"n-grams per tweet: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
-          f"max {lengths.max()}; {args.epochs} epochs, batch 1024", flush=True)
-    optimizers = [("adam", lambda: keras.optimizers.Adam(0.002))]
+    print(f"{args.run}: {len(y_train)} train, {len(y_val)} validation rows, {x_train.shape[1]} n-grams; "
+          f"n-grams per text: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
+          f"max {lengths.max()}; {args.epochs} epochs, batch {batch}, learning rate {rate:g}", flush=True)
+    optimizers = [("adam", lambda: keras.optimizers.Adam(rate))]
     if args.lazy_adam:
-        optimizers.append(("lazy adam", lambda: lazy_adam(0.002)))
+        optimizers.append(("lazy adam", lambda: lazy_adam(rate)))
     for k in args.max_terms:
         fit_in, val_in = bag_inputs(x_train, k, "tfidf"), bag_inputs(x_val, k, "tfidf")
         for name, make in optimizers:
-            model = build(spec, x_train.shape[1], n_labels, make())
+            model = build(spec, x_train.shape[1], labels, make())
             start = time.perf_counter()
-            history = model.fit(fit_in, {"label": y_train}, batch_size=1024, epochs=args.epochs, verbose=0,
+            history = model.fit(fit_in, {"label": y_train}, batch_size=batch, epochs=args.epochs, verbose=0,
                                 validation_data=(val_in, {"label": y_val}))
             seconds = time.perf_counter() - start
             curve = next(v for key, v in history.history.items() if key.startswith("val") and key.endswith("accuracy"))
