@@ -82,7 +82,7 @@ def greedy(scores: dict[str, np.ndarray], scorer: Scorer, rows: np.ndarray, max_
     """Forward selection with replacement, lower `metric` is better; the picks (repeats weigh more)."""
     picks: list[str] = []
     total = None
-    best = np.inf
+    best, total_scores = np.inf, {}
     for _ in range(max_steps):
         trial = {}
         for name, probs in scores.items():
@@ -94,8 +94,7 @@ def greedy(scores: dict[str, np.ndarray], scorer: Scorer, rows: np.ndarray, max_
         best = trial[name][0][metric]
         picks.append(name)
         total = trial[name][1].copy() if total is None else total + trial[name][1]
-        total_scores = trial[name][0]
-        # keep a running *sum*: the next mean divides by len(picks) + 1
+        total_scores = trial[name][0]  # `total` is a running sum: the next mean divides by len(picks) + 1
     return picks, total_scores
 
 
