@@ -125,8 +125,7 @@ def main() -> None:
              for name in [spec.dataset, *params.datasets[spec.dataset].word2vec_corpus]}
     corpus = [t for name, frame in clean.items() for t in _train_texts(frame, name)]
     vectors = train_word2vec((t.split() for t in corpus), cfg.word2vec, params.seed)
-    shipped, _, shipped_matrix = load_features(paths.features_dir(spec.dataset, spec.features), spec.features)
-    _, length, _ = load_features(paths.features_dir(spec.dataset, spec.features), spec.features)
+    shipped, length, shipped_matrix = load_features(paths.features_dir(spec.dataset, spec.features), spec.features)
     train_counts = Counter(w for t in _train_texts(clean[spec.dataset], spec.dataset) for w in t.split())
     check = matrix_for(shipped, vectors, cfg, params.seed, train_counts)
     print(f"{args.run}: word2vec retrained; the embed stage's matrix reproduced exactly: "
