@@ -1,7 +1,7 @@
 """`tweetgeo predict` does only the work it needs: neither a TF-IDF run nor an rnn-family run
-(answered with NumPy, the same probabilities as its Keras model) imports TensorFlow, and a large
-input cleaned ahead in a child process (while the model loads) gives the same answers as
-cleaning in line."""
+(answered with NumPy, the same probabilities as its Keras model) imports TensorFlow; a large input
+shared between two processes, or cleaned ahead in a child process (while the model loads), gives
+the same answers as one process cleaning in line."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_tfidf_predict_never_imports_tensorflow(tfidf_run: Path, many, tmp_path:
 
 
 @pytest.mark.parametrize("kind", ["tfidf", "gru"])
-def test_cleaning_ahead_gives_the_in_line_answers(kind: str, tfidf_run: Path, gru_run: Path, many,
+def test_the_command_gives_the_in_line_answers(kind: str, tfidf_run: Path, gru_run: Path, many,
                                                   tmp_path: Path) -> None:
     path, frame = many
     model = tfidf_run if kind == "tfidf" else gru_run
@@ -89,14 +89,37 @@ def test_cleaning_ahead_gives_the_in_line_answers(kind: str, tfidf_run: Path, gr
     pd.testing.assert_series_equal(got["probability"], want["probability"], check_names=False, atol=1e-6)
 
 
-def test_two_processes_give_the_one_process_answers(tfidf_run: Path, many) -> None:
-    """A TF-IDF run (scored on one core) shares many rows between two processes: same frame."""
+@pytest.mark.parametrize("kind", ["tfidf", "gru"])
+def test_two_processes_give_the_one_process_answers(kind: str, tfidf_run: Path, gru_run: Path, many) -> None:
+    """A TF-IDF or NumPy-answered rnn run (scored on one core each) shares many rows between two
+    processes, BLAS held to one thread in each: the same frame as one process with BLAS threads."""
+    from threadpoolctl import threadpool_info
+
     _, frame = many
-    predictor = Predictor(tfidf_run)
+    predictor = Predictor(tfidf_run if kind == "tfidf" else gru_run)
     assert predictor.family.one_core_scoring and len(frame) >= SPLIT_MIN_TEXTS
+    blas_threads = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     split = predict_frame_split(predictor, frame, ["text"])
     pd.testing.assert_frame_equal(split, predict_frame(predictor, frame, ["text"]))
     assert may_fork(len(frame), 1)  # the flag that stops nested forks is reset afterwards
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == blas_threads
+
+
+def test_each_process_answers_with_one_blas_thread(gru_run: Path, many, monkeypatch) -> None:
+    from threadpoolctl import threadpool_info
+
+    import tweetgeo.predict as predict_module
+
+    seen: list[list[int]] = []
+
+    def spy(predictor, part, keep_columns=(), cleaned=None):
+        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+        return pd.DataFrame({"id": part["id"].to_numpy(), "threads": [max(seen[-1], default=0)] * len(part)})
+
+    monkeypatch.setattr(predict_module, "predict_frame", spy)
+    _, frame = many
+    split = predict_frame_split(Predictor(gru_run), frame)
+    assert split["threads"].tolist() == [1] * len(frame)  # both halves: the child's came back pickled
 
 
 def test_cleaning_ahead_in_parts_gives_every_text_in_order(gru_run: Path, many) -> None:

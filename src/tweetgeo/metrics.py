@@ -234,17 +234,19 @@ def argmax_decode(probs: np.ndarray, label_latlon: np.ndarray) -> np.ndarray:
 def top_k_stable(probs: np.ndarray, k: int) -> np.ndarray:
     """The k most probable labels per row, most probable first: exactly
     ``np.argsort(-probs, axis=1, kind="stable")[:, :k]`` (equal scores: the lower label first),
-    without sorting whole rows — a partition picks k labels, only those are sorted, and the rows
-    where the partition had to choose between labels tied at the k-th score are sorted whole."""
+    without sorting whole rows — one partition picks the k + 1 best labels, the k best are sorted,
+    and the rows whose (k + 1)-th score ties the k-th (the partition had to choose between tied
+    labels) are sorted whole."""
     neg = -np.asarray(probs)
     n, width = neg.shape
     k = min(k, width)
     if n == 0 or k == 0 or k == width:
         return np.argsort(neg, axis=1, kind="stable")[:, :k]
-    top = np.sort(np.argpartition(neg, k - 1, axis=1)[:, :k], axis=1)  # the k, in label order
+    part = np.argpartition(neg, k, axis=1)[:, : k + 1]  # the k + 1 best; the (k + 1)-th in place k
+    nxt = np.take_along_axis(neg, part[:, k:], axis=1)[:, 0]
+    top = np.sort(part[:, :k], axis=1)  # the k, in label order
     values = np.take_along_axis(neg, top, axis=1)
-    kth = values.max(axis=1, keepdims=True)
-    tied = (neg == kth).sum(axis=1) != (values == kth).sum(axis=1)  # a tie left partly out
+    tied = values.max(axis=1) == nxt  # a label outside the k scores the k-th score
     if tied.any():
         top[tied] = np.argsort(neg[tied], axis=1, kind="stable")[:, :k]
         values[tied] = np.take_along_axis(neg[tied], top[tied], axis=1)

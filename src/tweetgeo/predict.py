@@ -217,12 +217,22 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame,
 def predict_frame_split(predictor: Predictor, frame: pd.DataFrame, keep_columns: Sequence[str] = ()) -> pd.DataFrame:
     """predict_frame(predictor, frame, keep_columns), the same rows (each row is answered on its own):
     a forked child cleans, scores and decodes the second half while this process does the first.
-    The model was loaded once, before the fork; only for a process without TensorFlow (not fork-safe)."""
+    The model was loaded once, before the fork; only for a process without TensorFlow (not fork-safe).
+    Each process uses one core (BLAS on one thread)."""
     predictor.clean([])  # the cleaner, built once before the fork
     half = len(frame) // 2
-    first, second = in_two_processes(lambda part: predict_frame(predictor, part, keep_columns),
+    first, second = in_two_processes(lambda part: _answer_on_one_core(predictor, part, keep_columns),
                                      frame.iloc[:half], frame.iloc[half:])
     return pd.concat([first, second], ignore_index=True)
+
+
+def _answer_on_one_core(predictor: Predictor, frame: pd.DataFrame, keep_columns: Sequence[str]) -> pd.DataFrame:
+    """predict_frame with BLAS on one thread: each of the two processes has a core of its own,
+    and BLAS threads of both would compete for the two (1.2–1.3x slower on 2 cores)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return predict_frame(predictor, frame, keep_columns)
 
 
 def answer_frame(model_dir: Path | CheckedRun, frame: pd.DataFrame,

@@ -60,8 +60,8 @@ class Family(ABC):
     ablation: ClassVar[str | None] = None  # a bool option whose on-vs-off pair is tested (S2's MTL vs STL)
     repeatable: ClassVar[bool] = False  # train.repeats > 1 allowed (Keras families: seeded training)
     neural: ClassVar[bool] = True  # issue 10's "every neural run ties the yardstick" includes it
-    # scores on one core (no BLAS threads), and its model loads without TensorFlow: `tweetgeo predict`
-    # shares many rows between two processes (predict.predict_frame_split)
+    # scores well on one core (BLAS held to one thread), and its model loads without TensorFlow:
+    # `tweetgeo predict` shares many rows between two processes (predict.predict_frame_split)
     one_core_scoring: ClassVar[bool] = False
 
     @abstractmethod

@@ -22,7 +22,7 @@ class TfidfLinearFamily(Family):
 
     name, config, features = "tfidf", TfidfConfig, ("tfidf",)
     yardstick = True
-    one_core_scoring = True  # scipy's sparse product (the rnn family's NumPy pass uses BLAS threads)
+    one_core_scoring = True  # scipy's sparse product
 
     def fit(self, spec, n_labels, train, val, callbacks) -> Fitted:
         from tweetgeo.models.tfidf import TfidfLinear, load_vectorizers
