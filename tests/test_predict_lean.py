@@ -93,28 +93,28 @@ def test_the_command_gives_the_in_line_answers(kind: str, tfidf_run: Path, gru_r
 def test_two_processes_give_the_one_process_answers(kind: str, tfidf_run: Path, gru_run: Path, many) -> None:
     """A TF-IDF or NumPy-answered rnn run (scored on one core each) shares many rows between two
     processes, BLAS held to one thread in each: the same frame as one process with BLAS threads."""
-    from threadpoolctl import threadpool_info
-
     _, frame = many
     predictor = Predictor(tfidf_run if kind == "tfidf" else gru_run)
     assert predictor.family.one_core_scoring and len(frame) >= SPLIT_MIN_TEXTS
-    blas_threads = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    blas_threads = _blas_threads()
     split = predict_frame_split(predictor, frame, ["text"])
     pd.testing.assert_frame_equal(split, predict_frame(predictor, frame, ["text"]))
     assert may_fork(len(frame), 1)  # the flag that stops nested forks is reset afterwards
-    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == blas_threads
+    assert _blas_threads() == blas_threads  # the limit ends with the split
+
+
+def _blas_threads() -> list[int]:
+    """The thread count of each BLAS library loaded in this process."""
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
 
 def test_each_process_answers_with_one_blas_thread(gru_run: Path, many, monkeypatch) -> None:
-    from threadpoolctl import threadpool_info
-
     import tweetgeo.predict as predict_module
 
-    seen: list[list[int]] = []
-
-    def spy(predictor, part, keep_columns=(), cleaned=None):
-        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
-        return pd.DataFrame({"id": part["id"].to_numpy(), "threads": [max(seen[-1], default=0)] * len(part)})
+    def spy(predictor, part, keep_columns=(), cleaned=None):  # runs in both processes
+        return pd.DataFrame({"id": part["id"].to_numpy(), "threads": max(_blas_threads(), default=0)})
 
     monkeypatch.setattr(predict_module, "predict_frame", spy)
     _, frame = many
