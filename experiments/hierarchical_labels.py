@@ -20,6 +20,7 @@ import functools
 import json
 
 import numpy as np
+from label_points import SHOWN, cells  # this folder's script: the same columns, printed the same way
 
 from tweetgeo import paths
 from tweetgeo.config import load_params
@@ -33,7 +34,6 @@ from tweetgeo.schema import TRAIN, VALIDATION
 
 ALPHAS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 FIFTHS = 5
-SHOWN = ("acc_at_161", "median_km", "acc_at_161_expected", "median_km_expected")
 
 
 def area_of_label(fine: KdTreeLabels, coarse: KdTreeLabels) -> np.ndarray:
@@ -72,10 +72,6 @@ def saved_run_probs(params, run: str, ids: np.ndarray, points: np.ndarray) -> np
     if not np.array_equal(val.ids, ids):
         raise SystemExit(f"{run}: its validation rows are not the yardstick's")
     return predictor.scores(val.inputs)["label"].astype("float64")
-
-
-def cells(values: dict[str, float]) -> str:
-    return "  ".join(f"{m} {values[m]:.3f}" if m.startswith("acc") else f"{m} {values[m]:.0f}" for m in SHOWN)
 
 
 def main() -> None:
@@ -120,24 +116,23 @@ def main() -> None:
         table = {alpha: combined(log_fine, log_coarse, area, alpha) for alpha in ALPHAS}
         for alpha, probs in table.items():
             print(f"  alpha {alpha:<5} (all validation) {cells(score(probs, val.latlon))}")
+        tuned = {(alpha, k): score(probs[fifth != k], val.latlon[fifth != k])
+                 for alpha, probs in table.items() for k in range(FIFTHS)}
+        held = {(alpha, k): score(probs[fifth == k], val.latlon[fifth == k])
+                for alpha, probs in table.items() for k in range(FIFTHS)}
         for target in ("acc_at_161_expected", "median_km_expected"):
-            print(nested(table, fine_probs, val.latlon, fifth, target, score), flush=True)
+            print(nested(tuned, held, target), flush=True)
 
 
-def nested(table: dict[float, np.ndarray], fine_probs: np.ndarray, latlon: np.ndarray, fifth: np.ndarray,
-           target: str, score) -> str:
-    """Alpha chosen by `target` on four fifths, scored on the fifth left out; the mean over fifths,
-    and its difference from the fine model alone on the same fifths (± standard error)."""
+def nested(tuned: dict[tuple[float, int], dict[str, float]], held: dict[tuple[float, int], dict[str, float]],
+           target: str) -> str:
+    """Alpha chosen by `target` on four fifths (`tuned`), scored on the fifth left out (`held`); the
+    mean over fifths, and its difference from the fine model alone (alpha 0) on the same fifths (± standard error)."""
     sign = 1 if target.startswith("acc") else -1
-    held, diffs, chosen = [], [], []
-    for k in range(FIFTHS):
-        tune, out = fifth != k, fifth == k
-        best = max(ALPHAS, key=lambda a: sign * score(table[a][tune], latlon[tune])[target])
-        chosen.append(best)
-        held.append(score(table[best][out], latlon[out]))
-        alone = score(fine_probs[out], latlon[out])
-        diffs.append({m: held[-1][m] - alone[m] for m in SHOWN})
-    mean = {m: float(np.mean([h[m] for h in held])) for m in SHOWN}
+    chosen = [max(ALPHAS, key=lambda a, k=k: sign * tuned[a, k][target]) for k in range(FIFTHS)]
+    scored = [held[alpha, k] for k, alpha in enumerate(chosen)]
+    diffs = [{m: scored[k][m] - held[0.0, k][m] for m in SHOWN} for k in range(FIFTHS)]
+    mean = {m: float(np.mean([h[m] for h in scored])) for m in SHOWN}
     parts = []
     for m in SHOWN:
         d = np.array([x[m] for x in diffs])
@@ -145,6 +140,7 @@ def nested(table: dict[float, np.ndarray], fine_probs: np.ndarray, latlon: np.nd
         parts.append(f"{m} {change:+.3f} ± {se:.3f}" if m.startswith("acc") else f"{m} {change:+.0f} ± {se:.0f}")
     return (f"  nested, alpha chosen by {target} {chosen}: {cells(mean)}\n"
             f"    minus the fine model on the same fifths: {'  '.join(parts)}")
+
 
 if __name__ == "__main__":
     main()
