@@ -228,7 +228,7 @@ def predict_frame_split(predictor: Predictor, frame: pd.DataFrame, keep_columns:
 
 def _answer_on_one_core(predictor: Predictor, frame: pd.DataFrame, keep_columns: Sequence[str]) -> pd.DataFrame:
     """predict_frame with BLAS on one thread: each of the two processes has a core of its own,
-    and BLAS threads of both would compete for the two (1.2–1.3x slower on 2 cores)."""
+    and BLAS threads of both would compete for the two (1.1–1.25x slower on 2 cores)."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):

@@ -27,7 +27,7 @@ class RNNConfig(TextFamilyConfig):
 
 class RNN(KerasFamily):
     name, config, features = "rnn", RNNConfig, ("word2vec", "glove")
-    # the NumPy pass (models/rnn_numpy.py), 1.2–1.4x faster split in two on 2 cores than one process
+    # the NumPy pass (models/rnn_numpy.py), 1.15–1.38x faster split in two on 2 cores than one process
     # with two BLAS threads; a model it cannot read loads TensorFlow, and is then not split
     one_core_scoring = True
 
