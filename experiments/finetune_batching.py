@@ -18,13 +18,11 @@ import argparse
 import time
 
 import numpy as np
+from _binary_seeds import binary_run
 
-from tweetgeo.config import load_params
 from tweetgeo.encoder import _pad
 from tweetgeo.metrics import classification_metrics, f1_threshold
 from tweetgeo.models import transformer
-from tweetgeo.rundata import load_run_splits
-from tweetgeo.runspec import resolve_run
 from tweetgeo.runtime import tf
 
 POOL_BATCHES = 50  # batches per pool sorted by length (Hugging Face's LengthGroupedSampler: 50)
@@ -63,12 +61,7 @@ def main() -> None:
     parser.add_argument("--run", default="disaster-minilm-finetune")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
     args = parser.parse_args()
-    params = load_params()
-    spec = resolve_run(params, args.run)
-    if spec.task != "binary":
-        raise SystemExit(f"{args.run}: a binary run is needed (its task is {spec.task})")
-    splits = load_run_splits(spec)
-    train, val = splits["train"], splits["validation"]
+    params, spec, train, val = binary_run(args.run)
     cfg, tr = spec.options, spec.train
     print(f"{args.run}: {len(train)} train, {len(val)} validation texts; batch {tr.batch_size}, "
           f"{tr.epochs} epoch(s), lr {cfg.learning_rate:g}, max_tokens {spec.encoder_max_tokens}")

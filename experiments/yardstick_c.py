@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _binary_seeds import binary_run
 from sklearn.model_selection import StratifiedKFold
 
 from tweetgeo import paths
-from tweetgeo.config import load_params
 from tweetgeo.metrics import classification_metrics, f1_threshold
 from tweetgeo.models.tfidf import TfidfLinear, load_vectorizers
-from tweetgeo.rundata import load_run_splits
-from tweetgeo.runspec import resolve_run
 
 FOLDS = 5
 
@@ -50,12 +48,7 @@ def main() -> None:
     parser.add_argument("--run", default="disaster-tfidf")
     parser.add_argument("--c", type=float, nargs="+", default=[0.3, 1.0, 3.0, 10.0, 30.0])
     args = parser.parse_args()
-    params = load_params()
-    spec = resolve_run(params, args.run)
-    if spec.task != "binary":
-        raise SystemExit(f"{args.run}: a binary run is needed (its task is {spec.task})")
-    splits = load_run_splits(spec)
-    train, val = splits["train"], splits["validation"]
+    params, spec, train, val = binary_run(args.run)
     vectorizers = load_vectorizers(paths.features_dir(spec.dataset, "tfidf"))
     print(f"{args.run}: {len(train)} train rows ({FOLDS}-fold CV), {len(val)} validation rows")
     print(f"  {'C':>6}  {'CV F1 (OOF, best threshold)':>28}  {'threshold':>9}  {'validation F1 at it':>19}")
