@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--run", default="disaster-minilm-finetune")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
     args = parser.parse_args()
-    params, spec, train, val = binary_run(args.run)
+    _, spec, train, val = binary_run(args.run)
     cfg, tr = spec.options, spec.train
     print(f"{args.run}: {len(train)} train, {len(val)} validation texts; batch {tr.batch_size}, "
           f"{tr.epochs} epoch(s), lr {cfg.learning_rate:g}, max_tokens {spec.encoder_max_tokens}")

@@ -6,7 +6,8 @@ the yardstick (`TfidfLinear`, the run's C and the embed stage's features) fitted
 n_train² / (n_train + n_validation) of the train rows, the same ratio the refit would add, against
 all train rows; both scored on validation. Binary runs: F1 at 0.5 and at the F1-best threshold
 (optimistic for both alike) and average precision; geo runs: Acc@161 and median km, argmax and
-expected-distance decoding. Test is never read. Needs `dvc repro embed@<dataset> labels@<dataset>`.
+expected-distance decoding. "gain" is all train minus the subsamples' mean (for km, positive is
+worse). Test is never read. Needs `dvc repro embed@<dataset> labels@<dataset>`.
 
     python experiments/refit_gain.py [--run disaster-tfidf] [--draws 5]
 """
@@ -27,7 +28,7 @@ from tweetgeo.rundata import label_points, load_run_splits
 from tweetgeo.runspec import resolve_run
 
 
-def scores(spec, model, val, points: np.ndarray | None, top_k: int) -> dict[str, float]:
+def scores(model, val, points: np.ndarray | None, top_k: int) -> dict[str, float]:
     """Validation scores of a fitted yardstick."""
     probs = model.predict_proba(val.inputs)
     if points is None:
@@ -64,13 +65,13 @@ def main() -> None:
     print(f"{args.run}: C {c:g}; {len(texts)} train, {len(val)} validation rows; subsample {n_sub} "
           f"(the ratio train + validation would add: {(len(texts) + len(val)) / len(texts):.3f}x)")
     top_k = params.evaluate.decoding_top_k
-    full = scores(spec, TfidfLinear(c, vectorizers, seed=params.seed).fit(texts, labels), val, points, top_k)
+    full = scores(TfidfLinear(c, vectorizers, seed=params.seed).fit(texts, labels), val, points, top_k)
     rng = np.random.default_rng(params.seed)
     subs = []
     for _ in range(args.draws):
         rows = rng.choice(len(texts), n_sub, replace=False)
         model = TfidfLinear(c, vectorizers, seed=params.seed).fit(texts[rows], labels[rows])
-        subs.append(scores(spec, model, val, points, top_k))
+        subs.append(scores(model, val, points, top_k))
     for key, value in full.items():
         sub = np.array([s[key] for s in subs])
         print(f"  {key:<22} all train {value:9.4f}   subsample {sub.mean():9.4f} ± {sub.std():.4f}   "
