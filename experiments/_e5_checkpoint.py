@@ -13,6 +13,7 @@ scale). This module dequantises them to float32 under the checkpoint (torch) nam
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tempfile
@@ -75,9 +76,11 @@ class E5Checkpoint:
     special: dict[str, int]  # bos, eos, pad, unk
     normalise: dict[int, str]  # code point → replacement (str.translate table)
 
+    @functools.cached_property
     def folder(self) -> Path:
-        """A folder with the config.json that `_Bert` reads (temporary, per process)."""
-        path = Path(tempfile.mkdtemp(prefix="e5-small-"))
+        """A folder with the config.json that `_Bert` reads: one per checkpoint, removed with it."""
+        self._folder = tempfile.TemporaryDirectory(prefix="e5-small-")
+        path = Path(self._folder.name)
         (path / "config.json").write_text(json.dumps(self.config), encoding="utf-8")
         return path
 
@@ -108,11 +111,11 @@ def read_checkpoint(path: Path | None = None) -> E5Checkpoint:
     directory = {}
     for _ in range(c.one("<i4")):
         name = c.take("u1", c.one("<u2")).tobytes().decode("ascii")
-        dtype, count, offset, nbytes = c.one("u1"), c.one("<u4"), c.one("<u8"), c.one("<u8")
-        directory[name] = (dtype, count, offset, nbytes)
+        c.take("u1", 1 + 4)  # dtype and element count: the shapes below say both
+        directory[name] = (c.one("<u8"), c.one("<u8"))  # offset, byte count
 
     def tensor(name: str, rows: int, cols: int) -> np.ndarray:
-        _, _, offset, nbytes = directory[name]
+        offset, nbytes = directory[name]
         raw = np.frombuffer(data, dtype="u1", count=nbytes, offset=offset)
         if nbytes == rows * cols * 4:
             return raw.view("<f4").reshape(rows, cols).astype(np.float32)

